@@ -1,0 +1,1 @@
+"""Simulation core of dmgui: models and numerics, no Qt."""

@@ -1,0 +1,311 @@
+"""The simulation engine: a Hyper-V host's memory pool, its VMs and the balancer.
+
+:class:`Simulation` advances in 1-second ticks and returns :class:`Block` s of
+per-tick arrays. It is deterministic for a scenario and seed, knows nothing of
+threads or Qt, and is vectorised over VMs: time is cut into *segments* between
+events and lifecycle transitions, demand and targets are computed for a whole
+segment at once, and only the balancer's recurrence runs tick by tick.
+
+Lifecycle (spec §7.3–7.4): Off → Starting (``STARTING_S``) → Running; the guest's
+Dynamic Memory VSC reports ``boot_delay_s`` after the start (never without
+integration services); until then the VM holds Startup RAM. Shut Down and
+Restart pass through Stopping (``STOPPING_S``); Turn Off is immediate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+from dmgui.core import balancer
+from dmgui.core.block import Block, BlockBuilder
+from dmgui.core.memory import MemoryChangeError, MemorySettings, check_memory_change
+from dmgui.core.scenario import Action, Event, Scenario
+from dmgui.core.states import EventRecord, VmState, start_failure_message
+from dmgui.core.vm_arrays import VmArrays
+from dmgui.core.workloads import WorkloadBank
+
+STARTING_S = 2
+STOPPING_S = 10
+#: A VM whose weight is below this does not reclaim memory from others to start
+#: (spec §3.3 item 4: "unless that priority is very low"; threshold [INF]).
+VERY_LOW_WEIGHT = 1000
+INF = np.inf
+
+
+class Simulation:
+    """Steps a :class:`~dmgui.core.scenario.Scenario` one simulated second at a time.
+
+    Parameters
+    ----------
+    scenario:
+        The host, VMs and scheduled events.
+    seed:
+        Seed for the random workload generators; defaults to ``scenario.seed``.
+    """
+
+    def __init__(self, scenario: Scenario, seed: int | None = None) -> None:
+        self.scenario = scenario
+        self.host = scenario.host
+        self.seed = scenario.seed if seed is None else seed
+        self.names = [vm.name for vm in scenario.vms]
+        self._index = {name: i for i, name in enumerate(self.names)}
+        self.vms = VmArrays.from_scenario(scenario)
+        self._bank = WorkloadBank([vm.workload for vm in scenario.vms], seed=self.seed)
+        self.time = 0
+        self._queue: list[Event] = sorted(scenario.events, key=lambda e: e.at_s)
+        self._queue_pos = 0
+        self._commands: list[Event] = []
+        self._log: list[EventRecord] = []
+        self._autostart_done = False
+
+    # -- public API -------------------------------------------------------------
+
+    @property
+    def event_log(self) -> list[EventRecord]:
+        """Every event record so far (a copy)."""
+        return list(self._log)
+
+    def settings(self, vm: str) -> MemorySettings:
+        """Current (validated) memory settings of ``vm``."""
+        return self.vms.settings[self._index[vm]]
+
+    def submit(self, action: Action | str, vm: str, memory: dict | None = None) -> None:
+        """Queue an action for the next tick (how the GUI drives a running simulation)."""
+        if vm not in self._index:
+            raise KeyError(f"no VM named '{vm}'")
+        self._commands.append(
+            Event.model_validate({"at_s": self.time, "vm": vm, "action": action,
+                                  "memory": memory})
+        )
+
+    def run(self, duration_s: int, block_s: int = 600) -> Iterator[Block]:
+        """Yield blocks until ``duration_s`` more seconds have been simulated."""
+        end = self.time + duration_s
+        while self.time < end:
+            yield self.advance(min(block_s, end - self.time))
+
+    def advance(self, n_ticks: int) -> Block:
+        """Simulate ``n_ticks`` seconds and return their per-tick values."""
+        if n_ticks <= 0:
+            raise ValueError("n_ticks must be positive")
+        n_vms = len(self.names)
+        out = BlockBuilder(self.time, n_ticks, n_vms)
+        log_start = len(self._log)
+        end = self.time + n_ticks
+        while self.time < end:
+            self._handle_due()
+            seg_end = min(end, self._next_change())
+            self._run_segment(out, seg_end - self.time)
+        return out.build(tuple(self._log[log_start:]))
+
+    # -- events and lifecycle ----------------------------------------------------
+
+    def _handle_due(self) -> None:
+        """Apply everything scheduled for the current second, in a stable order."""
+        t = self.time
+        if not self._autostart_done:
+            self._autostart_done = True
+            for i in self.vms.autostart_order():
+                self._start(i, restart=False)
+        self._finish_transitions(t)
+        while self._queue_pos < len(self._queue) and self._queue[self._queue_pos].at_s <= t:
+            self._apply(self._queue[self._queue_pos])
+            self._queue_pos += 1
+        commands, self._commands = self._commands, []
+        for event in commands:
+            self._apply(event)
+
+    def _next_change(self) -> int:
+        t_next = INF
+        if self._queue_pos < len(self._queue):
+            t_next = self._queue[self._queue_pos].at_s
+        if self._commands:
+            t_next = self.time + 1
+        t_next = min(t_next, self.vms.next_transition())
+        return int(max(self.time + 1, t_next)) if t_next < INF else 2**62
+
+    def _finish_transitions(self, t: int) -> None:
+        v = self.vms
+        for i in np.flatnonzero(v.transition_at <= t):
+            state = VmState(v.state[i])
+            if state is VmState.STARTING:
+                v.state[i] = VmState.RUNNING
+            elif state is VmState.STOPPING:
+                restart = bool(v.restart_pending[i])
+                self._stop_now(i, "stopped", "")
+                if restart:
+                    self._start(i, restart=True)
+                continue
+            v.transition_at[i] = INF
+        for i in np.flatnonzero(v.vsc_at <= t):
+            v.vsc_at[i] = INF
+            v.vsc_ready[i] = True
+            self._record(i, "guest_ready", "The Dynamic Memory integration service reported.")
+            if v.smart_paging[i] > 0:
+                v.smart_paging[i] = 0.0
+                self._record(i, "smart_paging_cleared", "Smart Paging file no longer in use.")
+
+    def _apply(self, event: Event) -> None:
+        i = self._index[event.vm]
+        state = VmState(self.vms.state[i])
+        action = event.action
+        if action is Action.SET_MEMORY:
+            self._set_memory(i, event)
+        elif action is Action.START:
+            if state is VmState.OFF:
+                self._start(i, restart=False)
+            else:
+                self._ignored(i, action, state)
+        elif state is VmState.OFF or (state is VmState.STOPPING and action is not Action.TURN_OFF):
+            self._ignored(i, action, state)
+        elif action is Action.TURN_OFF:
+            self._stop_now(i, "turn_off", "Turned off.")
+        else:
+            self.vms.begin_stop(i, self.time + STOPPING_S, restart=action is Action.RESTART)
+            self._record(i, action.value, "Restarting." if action is Action.RESTART
+                         else "Shutting down.")
+
+    def _ignored(self, i: int, action: Action, state: VmState) -> None:
+        self._record(i, "ignored", f"Cannot {action.value.replace('_', ' ')}: the "
+                     f"virtual machine is {state.label.lower()}. The operation cannot be "
+                     "performed while the object is in its current state.")
+
+    def _stop_now(self, i: int, kind: str, message: str) -> None:
+        self.vms.power_off(i)
+        self._record(i, kind, message)
+
+    def _start(self, i: int, restart: bool) -> None:
+        """Start admission (spec §3.4, §3.5, §7.3)."""
+        v = self.vms
+        need = float(v.startup[i])
+        free = v.free_mb(self.host) - self.host.vm_overhead_mb
+        if free < need and v.weight[i] >= VERY_LOW_WEIGHT:
+            free += self._reclaim(i, need - free, dry_run=True)
+            if free >= need or self._smart_paging_allowed(i, restart):
+                free = v.free_mb(self.host) - self.host.vm_overhead_mb
+                free += self._reclaim(i, need - free, dry_run=False)
+        if free >= need:
+            v.power_on(i, need, self.time, STARTING_S)
+            self._record(i, "restart" if restart else "start", "Started.")
+            return
+        if self._smart_paging_allowed(i, restart) and free >= v.minimum[i]:
+            physical = float(balancer.align_down(np.array(free)))
+            v.power_on(i, physical, self.time, STARTING_S)
+            v.smart_paging[i] = need - physical
+            self._record(i, "smart_paging", f"Restarted with Smart Paging: {physical:.0f} MB "
+                         f"of memory, {need - physical:.0f} MB in the Smart Paging file.")
+            return
+        self._record(i, "start_failed", start_failure_message(self.names[i], int(need)))
+
+    def _smart_paging_allowed(self, i: int, restart: bool) -> bool:
+        """Only a restart of a DM VM on 2012+ may use Smart Paging (spec §3.5 [DOC S1])."""
+        return restart and bool(self.vms.dm[i]) and self.host.version.smart_paging
+
+    def _reclaim(self, i: int, short_mb: float, dry_run: bool) -> float:
+        """Take up to ``short_mb`` from running DM VMs for VM ``i`` to start.
+
+        Lower weights give first: every DM VM's buffer (down to its demand), then,
+        from VMs whose weight is at most the starter's, memory below demand down
+        to their Minimum (spec §3.3 item 4, §7.3; split [INF], see docs/model.md).
+        The memory is taken at once; returns how much was (or would be) freed.
+        """
+        v = self.vms
+        donors = np.flatnonzero(v.managed_mask())
+        donors = donors[np.argsort(v.weight[donors], kind="stable")]
+        floor = np.maximum(v.minimum[donors], balancer.align_up(v.demand[donors]))
+        take_buffer = np.maximum(v.assigned[donors] - floor, 0.0)
+        eligible = v.weight[donors] <= v.weight[i]
+        take_demand = np.where(eligible, np.maximum(floor - v.minimum[donors], 0.0), 0.0)
+        take_demand = np.minimum(take_demand, v.assigned[donors] - v.minimum[donors])
+        taken = _take_in_order(np.concatenate([take_buffer, take_demand]), short_mb)
+        per_donor = taken[: donors.size] + taken[donors.size:]
+        if not dry_run:
+            v.assigned[donors] -= per_donor
+        return float(per_donor.sum())
+
+    def _set_memory(self, i: int, event: Event) -> None:
+        v = self.vms
+        current = v.settings[i]
+        proposed = event.memory.apply_to(current)
+        running = v.state[i] != VmState.OFF
+        try:
+            checked = check_memory_change(current, proposed, self.host.version,
+                                          self.names[i], running)
+            if running and not checked.dynamic_memory_enabled:
+                self._check_static_resize(i, checked)
+        except MemoryChangeError as err:
+            self._record(i, "set_memory_refused", str(err))
+            return
+        v.apply_settings(i, checked, running)
+        self._record(i, "set_memory", "Memory settings changed.")
+
+    def _check_static_resize(self, i: int, new: MemorySettings) -> None:
+        """Runtime resize of static memory (2016+, V8): it must fit host and guest."""
+        v = self.vms
+        delta = new.startup_mb - v.assigned[i]
+        if delta > v.free_mb(self.host):
+            raise MemoryChangeError(
+                f"Not enough memory in the system to resize the virtual machine "
+                f"{self.names[i]} to {new.startup_mb} MB.", "startup_mb", self.names[i])
+        if v.vsc_ready[i] and new.startup_mb < v.guest_demand[i]:
+            raise MemoryChangeError(
+                f"Cannot remove more memory than the guest has available: it is using "
+                f"{v.guest_demand[i]:.0f} MB.", "startup_mb", self.names[i])
+
+    def _record(self, i: int, kind: str, message: str) -> None:
+        self._log.append(EventRecord(self.time, self.names[i], kind, message))
+
+    # -- the per-tick balancer ---------------------------------------------------
+
+    def _run_segment(self, out: BlockBuilder, n: int) -> None:
+        """Simulate ``n`` ticks during which no event or transition happens."""
+        v = self.vms
+        k0 = self.time - out.t0
+        rows = slice(k0, k0 + n)
+        active = v.active_mask()
+        guest = out.guest_demand[rows]
+        if active.any():
+            times = out.time[rows]
+            guest[:] = self._bank.demand(times, np.where(active, v.boot_time, np.nan))
+            guest *= active
+        else:
+            guest[:] = 0.0
+        out.assigned[rows] = v.assigned
+        managed = np.flatnonzero(v.managed_mask())
+        if managed.size:
+            out.assigned[rows, managed] = self._balance(managed, guest[:, managed])
+        out.fill_segment(rows, v, self.host, managed)
+        v.guest_demand[:] = guest[-1]
+        v.demand[:] = out.demand[k0 + n - 1]
+        self.time += n
+
+    def _balance(self, m: np.ndarray, demand: np.ndarray) -> np.ndarray:
+        """Run the balancer over the managed VMs ``m`` for each row of ``demand``."""
+        v = self.vms
+        floor, target = balancer.targets(demand, v.buffer_factor[m], v.minimum[m], v.maximum[m])
+        others = v.assigned.sum() - v.assigned[m].sum()
+        pool = v.free_pool_mb(self.host) - others
+        rate, minimum = v.rate[m], v.minimum[m]
+        groups = balancer.weight_groups(v.weight[m])
+        out = np.empty_like(target)
+        a = v.assigned[m]
+        for k in range(target.shape[0]):
+            row = out[k]
+            np.subtract(a, rate, out=row)
+            np.maximum(row, target[k], out=row)
+            if row.sum() > pool:
+                row[:] = balancer.contended_step(a, floor[k], target[k], minimum, rate,
+                                                 groups, pool)
+            a = row
+        v.assigned[m] = a
+        return out
+
+
+def _take_in_order(available: np.ndarray, wanted: float) -> np.ndarray:
+    """Take from ``available`` front to back until ``wanted`` is met (2 MB steps)."""
+    available = balancer.align_down(np.maximum(available, 0.0))
+    before = np.cumsum(available) - available
+    wanted = float(balancer.align_up(np.array(max(wanted, 0.0))))
+    return np.clip(wanted - before, 0.0, available)

@@ -1,0 +1,257 @@
+"""Scenario files: a host, its VMs and a timeline of events.
+
+The JSON shape is a contract that external scripts write (issue 2 §3)::
+
+    {"schema_version": 1, "name": "Finance host",
+     "host": {"name": "HV01", "memory_mb": 8192, "reserve_mb": 0,
+              "vm_overhead_mb": 0, "version": "2012R2"},
+     "vms": [{"name": "Finance", "autostart": true, "integration_services": true,
+              "memory": {...MemorySettings...}, "workload": {"kind": "constant", "mb": 800}}],
+     "events": [{"at_s": 1800, "vm": "Finance", "action": "shutdown"}]}
+
+:func:`load_scenario` turns any problem into one :class:`ScenarioError` naming the
+file and the field path; :func:`save_scenario` writes atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from enum import Enum
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from dmgui.core.memory import MemoryChangeError, MemorySettings, VersionProfile
+from dmgui.core.memory import check_memory_settings
+from dmgui.core.workloads import ConstantWorkload, Workload
+
+SCHEMA_VERSION = 1
+DEFAULT_VM_OVERHEAD_MB = 32
+DEFAULT_BOOT_DELAY_S = 20
+
+
+class Host(BaseModel):
+    """The Hyper-V host: its RAM, the management-OS reserve and the version profile."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field("HV01", min_length=1)
+    memory_mb: int = Field(8192, gt=0, description="Physical memory of the host, MB.")
+    reserve_mb: int = Field(
+        0, ge=0, description="Memory kept for the management OS (MemoryReserve), MB."
+    )
+    vm_overhead_mb: int = Field(
+        DEFAULT_VM_OVERHEAD_MB,
+        ge=0,
+        description="Hypervisor/worker-process cost of each running VM, MB. "
+        "Not documented by Microsoft (spec §8); 32 MB is a modelling default.",
+    )
+    version: VersionProfile = VersionProfile.WS2012R2
+
+    @model_validator(mode="after")
+    def _reserve_fits(self) -> Host:
+        if self.reserve_mb >= self.memory_mb:
+            raise ValueError(
+                f"reserve_mb ({self.reserve_mb}) must be less than memory_mb "
+                f"({self.memory_mb})"
+            )
+        return self
+
+    @property
+    def vm_pool_mb(self) -> int:
+        """Memory the VMs (and their overhead) may share: total minus reserve."""
+        return self.memory_mb - self.reserve_mb
+
+
+class VirtualMachine(BaseModel):
+    """One VM: its memory settings, guest workload and how it behaves at start."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1)
+    memory: MemorySettings = MemorySettings()
+    workload: Workload = ConstantWorkload(kind="constant", mb=256)
+    autostart: bool = False
+    integration_services: bool = Field(
+        True,
+        description="False: no Dynamic Memory VSC, the VM stays at startup RAM and "
+        "reports no demand (spec §1.5).",
+    )
+    boot_delay_s: int = Field(
+        DEFAULT_BOOT_DELAY_S,
+        ge=0,
+        le=3600,
+        description="Seconds from start until the guest's DM VSC reports (spec §7.4: "
+        "5–30 s for Windows, 45 s for Linux).",
+    )
+
+
+class Action(str, Enum):
+    """What an event does to its VM."""
+
+    START = "start"
+    SHUTDOWN = "shutdown"
+    TURN_OFF = "turn_off"
+    RESTART = "restart"
+    SET_MEMORY = "set_memory"
+
+
+class MemoryPatch(BaseModel):
+    """New memory settings for a ``set_memory`` event; fields left out keep their value."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    dynamic_memory_enabled: bool | None = None
+    startup_mb: int | None = Field(None, ge=0)
+    minimum_mb: int | None = Field(None, ge=0)
+    maximum_mb: int | None = Field(None, ge=0)
+    buffer_percent: int | None = None
+    weight: int | None = None
+
+    def apply_to(self, settings: MemorySettings) -> MemorySettings:
+        """Return ``settings`` with this patch's given fields replaced."""
+        return settings.model_copy(update=self.model_dump(exclude_none=True))
+
+
+class Event(BaseModel):
+    """A scheduled action on one VM at a simulated second."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    at_s: int = Field(ge=0)
+    vm: str
+    action: Action
+    memory: MemoryPatch | None = None
+
+    @model_validator(mode="after")
+    def _memory_only_for_set_memory(self) -> Event:
+        if (self.action is Action.SET_MEMORY) != (self.memory is not None):
+            raise ValueError("'memory' is required for set_memory and only allowed there")
+        return self
+
+
+class Scenario(BaseModel):
+    """A whole simulation input: host, VMs and events."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    name: str = "Untitled"
+    host: Host = Host()
+    vms: list[VirtualMachine] = []
+    events: list[Event] = []
+    seed: int = Field(0, ge=0, description="Seed of the random workload generators.")
+
+    @model_validator(mode="after")
+    def _names_and_rules(self) -> Scenario:
+        seen: set[str] = set()
+        for vm in self.vms:
+            if vm.name in seen:
+                raise ValueError(f"duplicate VM name '{vm.name}'")
+            seen.add(vm.name)
+        for i, event in enumerate(self.events):
+            if event.vm not in seen:
+                raise ValueError(f"events[{i}]: no VM named '{event.vm}'")
+        for i, vm in enumerate(self.vms):
+            try:
+                check_memory_settings(vm.memory, self.host.version, vm.name)
+            except MemoryChangeError as err:
+                raise ValueError(f"vms[{i}].memory.{err.field}: {err.reason}") from None
+        return self
+
+    def vm_index(self, name: str) -> int:
+        """Position of the VM called ``name``; raises KeyError if there is none."""
+        for i, vm in enumerate(self.vms):
+            if vm.name == name:
+                return i
+        raise KeyError(name)
+
+
+class ScenarioError(ValueError):
+    """A scenario file that cannot be used; the message names file and field."""
+
+
+def parse_scenario(data: object, source: str = "scenario") -> Scenario:
+    """Validate already-decoded JSON data; raise :class:`ScenarioError` on any problem."""
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as err:
+        raise ScenarioError(f"{source}: {_describe(err)}") from None
+
+
+def _describe(err: ValidationError) -> str:
+    """One line for the first problem: 'vms[0].memory.startup_mb: <message>'."""
+    errors = err.errors()
+    first = errors[0]
+    path = _loc_to_path(first["loc"])
+    msg = first["msg"].removeprefix("Value error, ")
+    more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
+    return f"{path}: {msg}{more}" if path else f"{msg}{more}"
+
+
+def _loc_to_path(loc: tuple[int | str, ...]) -> str:
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path
+
+
+def load_scenario(path: str | os.PathLike[str]) -> Scenario:
+    """Read and validate a scenario JSON file.
+
+    Raises :class:`ScenarioError` with one message naming the file and the
+    problem (unreadable file, malformed JSON with line and column, or the field
+    path of the first invalid value).
+    """
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as err:
+        raise ScenarioError(f"{p}: cannot read the file ({_reason(err)})") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ScenarioError(
+            f"{p}: not valid JSON (line {err.lineno}, column {err.colno}: {err.msg})"
+        ) from None
+    return parse_scenario(data, str(p))
+
+
+def _reason(err: Exception) -> str:
+    return getattr(err, "strerror", None) or str(err)
+
+
+def scenario_to_json(scenario: Scenario) -> str:
+    """Serialise a scenario to the contract's JSON text (2-space indent)."""
+    return json.dumps(scenario.model_dump(mode="json"), indent=2) + "\n"
+
+
+def save_scenario(scenario: Scenario, path: str | os.PathLike[str]) -> None:
+    """Write ``scenario`` to ``path`` atomically (see :func:`atomic_write_text`)."""
+    atomic_write_text(Path(path), scenario_to_json(scenario))
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so readers see the old or the new file, never half.
+
+    The text goes to a temporary file in the same folder, is flushed to disk,
+    then renamed over ``path``; on any error the temporary file is removed and
+    the original is untouched.
+    """
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

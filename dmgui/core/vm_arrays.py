@@ -1,0 +1,134 @@
+"""Per-VM state of a running simulation, held as parallel numpy arrays."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dmgui.core import balancer
+from dmgui.core.memory import MemorySettings, check_memory_settings
+from dmgui.core.scenario import Host, Scenario
+from dmgui.core.states import VmState
+
+INF = np.inf
+
+
+class VmArrays:
+    """Settings and runtime values of every VM, one array element per VM.
+
+    Memory values are float64 MB that always hold multiples of 2 MB.
+    """
+
+    def __init__(self, n: int) -> None:
+        self.settings: list[MemorySettings] = [MemorySettings()] * n
+        self.dm = np.zeros(n, bool)
+        self.startup = np.zeros(n)
+        self.minimum = np.zeros(n)
+        self.maximum = np.zeros(n)
+        self.buffer_percent = np.zeros(n)
+        self.buffer_factor = np.ones(n)
+        self.weight = np.zeros(n)
+        self.rate = np.full(n, 2.0)
+        self.integration = np.ones(n, bool)
+        self.boot_delay = np.zeros(n)
+        self.autostart = np.zeros(n, bool)
+        # Runtime values.
+        self.state = np.zeros(n, np.int8)
+        self.assigned = np.zeros(n)
+        self.guest_visible = np.zeros(n)
+        self.smart_paging = np.zeros(n)
+        self.demand = np.zeros(n)  # reported demand at the last tick
+        self.guest_demand = np.zeros(n)  # the guest's commit at the last tick
+        self.boot_time = np.full(n, np.nan)
+        self.transition_at = np.full(n, INF)
+        self.vsc_at = np.full(n, INF)
+        self.vsc_ready = np.zeros(n, bool)
+        self.restart_pending = np.zeros(n, bool)
+
+    @classmethod
+    def from_scenario(cls, scenario: Scenario) -> VmArrays:
+        """Arrays for the scenario's VMs, all Off, with validated settings."""
+        arrays = cls(len(scenario.vms))
+        for i, vm in enumerate(scenario.vms):
+            settings = check_memory_settings(vm.memory, scenario.host.version, vm.name)
+            arrays.apply_settings(i, settings, running=False)
+            arrays.integration[i] = vm.integration_services
+            arrays.boot_delay[i] = vm.boot_delay_s
+            arrays.autostart[i] = vm.autostart
+        return arrays
+
+    def apply_settings(self, i: int, s: MemorySettings, running: bool) -> None:
+        """Store validated settings; a running static VM is resized at once (V8)."""
+        self.settings[i] = s
+        self.dm[i] = s.dynamic_memory_enabled
+        self.startup[i] = s.startup_mb
+        self.minimum[i] = s.minimum_mb if s.dynamic_memory_enabled else s.startup_mb
+        self.maximum[i] = s.maximum_mb if s.dynamic_memory_enabled else s.startup_mb
+        self.buffer_percent[i] = s.buffer_percent
+        self.buffer_factor[i] = 1.0 + s.buffer_percent / 100.0
+        self.weight[i] = s.weight
+        self.rate[i] = balancer.balloon_rate_mb(np.array([s.startup_mb]))[0]
+        if running and not s.dynamic_memory_enabled:
+            self.assigned[i] = s.startup_mb
+            self.guest_visible[i] = s.startup_mb
+
+    # -- queries ---------------------------------------------------------------------
+
+    def active_mask(self) -> np.ndarray:
+        """VMs that hold memory (any state but Off)."""
+        return self.state != VmState.OFF
+
+    def managed_mask(self) -> np.ndarray:
+        """Running DM VMs whose guest reports demand: the ones the balancer moves."""
+        return (self.state == VmState.RUNNING) & self.dm & self.vsc_ready
+
+    def free_pool_mb(self, host: Host) -> float:
+        """Memory the VMs' assigned memory may use: pool minus running overheads."""
+        return host.vm_pool_mb - host.vm_overhead_mb * int(self.active_mask().sum())
+
+    def free_mb(self, host: Host) -> float:
+        """Memory not assigned to any VM (the balancer's Available Memory)."""
+        return self.free_pool_mb(host) - float(self.assigned.sum())
+
+    def next_transition(self) -> float:
+        """The earliest second at which some VM changes state or starts reporting."""
+        return float(min(self.transition_at.min(initial=INF), self.vsc_at.min(initial=INF)))
+
+    def autostart_order(self) -> list[int]:
+        """Auto-start VMs, higher weight first (weight guides start order, [MSB S17])."""
+        idx = np.flatnonzero(self.autostart)
+        return [int(i) for i in idx[np.argsort(-self.weight[idx], kind="stable")]]
+
+    # -- transitions -----------------------------------------------------------------
+
+    def power_on(self, i: int, assigned_mb: float, t: int, starting_s: int) -> None:
+        """Start VM ``i`` holding ``assigned_mb``; the guest sees Startup RAM."""
+        self.state[i] = VmState.STARTING
+        self.assigned[i] = assigned_mb
+        self.guest_visible[i] = self.startup[i]
+        self.smart_paging[i] = 0.0
+        self.boot_time[i] = t
+        self.transition_at[i] = t + starting_s
+        ready = max(self.boot_delay[i], starting_s)
+        self.vsc_at[i] = t + ready if self.integration[i] else INF
+        self.vsc_ready[i] = False
+        self.restart_pending[i] = False
+
+    def begin_stop(self, i: int, until: int, restart: bool) -> None:
+        """Enter Stopping; memory is held (and no longer balanced) until ``until``."""
+        self.state[i] = VmState.STOPPING
+        self.transition_at[i] = until
+        self.vsc_at[i] = INF
+        self.vsc_ready[i] = False
+        self.restart_pending[i] = restart
+
+    def power_off(self, i: int) -> None:
+        """Turn VM ``i`` off and give its memory back to the pool."""
+        self.state[i] = VmState.OFF
+        for arr in (self.assigned, self.guest_visible, self.smart_paging, self.demand,
+                    self.guest_demand):
+            arr[i] = 0.0
+        self.boot_time[i] = np.nan
+        self.transition_at[i] = INF
+        self.vsc_at[i] = INF
+        self.vsc_ready[i] = False
+        self.restart_pending[i] = False
