@@ -238,6 +238,9 @@ class Simulation:
         except MemoryChangeError as err:
             self._record(i, "set_memory_refused", str(err))
             return
+        if checked == current:
+            self._record(i, "set_memory", "Memory settings unchanged.")
+            return
         v.apply_settings(i, checked, running)
         self._record(i, "set_memory", "Memory settings changed.")
 

@@ -222,6 +222,8 @@ def check_memory_change(
     only on 2016+. Whether a static resize fits the host is the engine's call.
     """
     checked = check_memory_settings(proposed, profile, vm_name)
+    if not profile.separate_minimum:
+        current = current.model_copy(update={"minimum_mb": current.startup_mb})
     if not running or checked == current:
         return checked
     for field, reason in _runtime_refusals(current, checked, profile):
@@ -233,7 +235,9 @@ def _runtime_refusals(
     cur: MemorySettings, new: MemorySettings, profile: VersionProfile
 ) -> list[tuple[str, str]]:
     if profile is VersionProfile.WS2008R2SP1:  # V9 [MSB S6]
-        return [("startup_mb", "The memory settings cannot be modified while the "
+        changed = [f for f in MemorySettings.model_fields
+                   if getattr(new, f) != getattr(cur, f)]
+        return [(changed[0], "The memory settings cannot be modified while the "
                  "virtual machine is running.")]
     if new.dynamic_memory_enabled != cur.dynamic_memory_enabled:  # V7
         return [("dynamic_memory_enabled", "Dynamic Memory cannot be enabled or "

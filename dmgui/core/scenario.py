@@ -71,7 +71,8 @@ class VirtualMachine(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$",
+                      description="Unique VM name (no control characters).")
     memory: MemorySettings = MemorySettings()
     workload: Workload = ConstantWorkload(kind="constant", mb=256)
     autostart: bool = False
@@ -237,6 +238,16 @@ def save_scenario(scenario: Scenario, path: str | os.PathLike[str]) -> None:
     atomic_write_text(Path(path), scenario_to_json(scenario))
 
 
+def _mode_for(path: Path) -> int:
+    """Keep an existing file's permissions; a new file gets 0666 minus the umask."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def atomic_write_text(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` so readers see the old or the new file, never half.
 
@@ -251,6 +262,7 @@ def atomic_write_text(path: Path, text: str) -> None:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, _mode_for(path))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -321,6 +321,12 @@ def test_unchanged_settings_accepted_while_running(profile, settings) -> None:
     allowed_while_running(settings, settings, profile)
 
 
+def test_v9_unchanged_settings_with_hidden_minimum_accepted_while_running() -> None:
+    settings = MemorySettings(startup_mb=1024)  # minimum_mb keeps its default 512
+    stored = check_memory_change(settings, settings, P.WS2008R2SP1, VM, running=True)
+    assert stored == settings.model_copy(update={"minimum_mb": 1024})
+
+
 # -- which fields the Memory page leaves enabled while the VM runs -----------------------
 
 DM_RUNTIME_FIELDS = {"minimum_mb", "maximum_mb", "buffer_percent", "weight"}
