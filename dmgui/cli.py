@@ -7,67 +7,24 @@
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import time
 from collections.abc import Sequence
-from typing import NoReturn
 
 from dmgui import __version__
-
-EXIT_BAD_INPUT = 2
-_DURATION_RE = re.compile(r"(\d+(?:\.\d+)?)([dhms]?)")
-_UNIT_S = {"d": 86400, "h": 3600, "m": 60, "s": 1, "": 1}
-
-
-class UsageError(Exception):
-    """Bad command-line input; the message is shown as one line."""
-
-
-class _Parser(argparse.ArgumentParser):
-    """An ArgumentParser whose errors are one line and exit 2 (no usage dump)."""
-
-    def error(self, message: str) -> NoReturn:
-        raise UsageError(message)
-
-
-def parse_duration(text: str) -> int:
-    """Seconds in '2h', '90m', '1h30m', '45s', '1d' or a bare number of seconds."""
-    text = text.strip().lower()
-    pos, total = 0, 0.0
-    for match in _DURATION_RE.finditer(text):
-        if match.start() != pos:
-            break
-        total += float(match.group(1)) * _UNIT_S[match.group(2)]
-        pos = match.end()
-    if not text or pos != len(text):
-        raise argparse.ArgumentTypeError(
-            f"invalid duration '{text}' (use e.g. 2h, 90m, 1h30m, 45s or 3600)")
-    if total < 1:
-        raise argparse.ArgumentTypeError(f"duration '{text}' must be at least 1 second")
-    return int(round(total))
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid seed '{text}' (a whole number)") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("seed must be 0 or more")
-    return value
-
+from dmgui.core.args import EXIT_BAD_INPUT, OneLineParser, UsageError, parse_duration
+from dmgui.core.args import parse_seed
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for ``dmgui`` and its subcommands."""
-    parser = _Parser(prog="dmgui", description="A desktop lab for Hyper-V Dynamic Memory.")
+    parser = OneLineParser(prog="dmgui", description="A desktop lab for Hyper-V Dynamic Memory.")
     parser.add_argument("--version", action="version", version=f"dmgui {__version__}")
-    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", parser_class=OneLineParser)
     sim = sub.add_parser("simulate", help="run a scenario headless and report")
     sim.add_argument("scenario", nargs="?", help="scenario JSON (default: built-in home server)")
     sim.add_argument("--duration", type=parse_duration, default=parse_duration("2h"),
                      help="simulated time, e.g. 2h, 90m, 1d (default 2h)")
-    sim.add_argument("--seed", type=_seed, default=None,
+    sim.add_argument("--seed", type=parse_seed, default=None,
                      help="seed of the random workloads (default: the scenario's)")
     sim.add_argument("--sample", type=parse_duration, default=parse_duration("10s"),
                      help="CSV sample interval (default 10s)")

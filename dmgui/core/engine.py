@@ -52,7 +52,8 @@ class Simulation:
         self.names = [vm.name for vm in scenario.vms]
         self._index = {name: i for i, name in enumerate(self.names)}
         self.vms = VmArrays.from_scenario(scenario)
-        self._bank = WorkloadBank([vm.workload for vm in scenario.vms], seed=self.seed)
+        self._bank = WorkloadBank([vm.workload for vm in scenario.vms], seed=self.seed,
+                                  names=self.names)
         self.time = 0
         self._queue: list[Event] = sorted(scenario.events, key=lambda e: e.at_s)
         self._queue_pos = 0
@@ -85,6 +86,39 @@ class Simulation:
         end = self.time + duration_s
         while self.time < end:
             yield self.advance(min(block_s, end - self.time))
+
+    def advance_empty(self) -> Block:
+        """A block of no ticks (a viewer's first frame, or one after a reset)."""
+        return BlockBuilder(self.time, 0, len(self.names)).build(())
+
+    def reconfigure(self, scenario: Scenario) -> None:
+        """Switch to an edited scenario without losing the running state.
+
+        VMs are matched by name: kept VMs keep their state and memory, new VMs
+        start Off, removed VMs must be Off. The host version may change only while
+        every VM is Off. Scheduled events of removed VMs are dropped. Raises
+        ValueError (and changes nothing) when the edit is not allowed.
+        """
+        old_index = self._index
+        running = [n for n in self.names if self.vms.state[old_index[n]] != VmState.OFF]
+        new_names = {vm.name for vm in scenario.vms}
+        gone = [n for n in running if n not in new_names]
+        if gone:
+            raise ValueError(f"Turn off '{gone[0]}' before deleting it.")
+        if running and scenario.host.version != self.host.version:
+            raise ValueError("The host version can change only while every VM is off.")
+        arrays = VmArrays.from_scenario(scenario)
+        for i, vm in enumerate(scenario.vms):
+            if vm.name in old_index:
+                arrays.copy_runtime(i, self.vms, old_index[vm.name])
+        self.scenario, self.host, self.vms = scenario, scenario.host, arrays
+        self.names = [vm.name for vm in scenario.vms]
+        self._index = {name: i for i, name in enumerate(self.names)}
+        self._bank = WorkloadBank([vm.workload for vm in scenario.vms], seed=self.seed,
+                                  names=self.names)
+        pending = [e for e in self._queue[self._queue_pos:] if e.vm in self._index]
+        self._queue, self._queue_pos = pending, 0
+        self._commands = [e for e in self._commands if e.vm in self._index]
 
     def advance(self, n_ticks: int) -> Block:
         """Simulate ``n_ticks`` seconds and return their per-tick values."""

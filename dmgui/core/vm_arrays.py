@@ -71,6 +71,20 @@ class VmArrays:
             self.assigned[i] = s.startup_mb
             self.guest_visible[i] = s.startup_mb
 
+    _RUNTIME = ("state", "assigned", "guest_visible", "smart_paging", "demand",
+                "guest_demand", "boot_time", "transition_at", "vsc_at", "vsc_ready",
+                "restart_pending")
+
+    def copy_runtime(self, i: int, other: VmArrays, j: int) -> None:
+        """Take VM ``j``'s runtime values from ``other`` into VM ``i``, then re-apply
+        ``i``'s settings to them (a running static VM takes its new size)."""
+        for name in self._RUNTIME:
+            getattr(self, name)[i] = getattr(other, name)[j]
+        running = self.state[i] != VmState.OFF
+        self.apply_settings(i, self.settings[i], running)
+        if running and self.dm[i]:
+            self.assigned[i] = np.clip(self.assigned[i], self.minimum[i], self.maximum[i])
+
     # -- queries ---------------------------------------------------------------------
 
     def active_mask(self) -> np.ndarray:

@@ -1,0 +1,87 @@
+"""An open scenario being edited: the scenario, its file and whether it has unsaved edits."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from dmgui.core.memory import MemorySettings
+from dmgui.core.scenario import Host, Scenario, VirtualMachine, load_scenario
+from dmgui.core.scenario import parse_scenario, save_scenario
+
+
+class ScenarioDocument:
+    """Holds the scenario a window shows and edits.
+
+    Every edit builds a new, fully validated :class:`Scenario` (they are frozen), so
+    a refused edit (``ScenarioError``/``ValueError``) leaves the document unchanged.
+    """
+
+    def __init__(self, scenario: Scenario, path: Path | None = None) -> None:
+        self.scenario = scenario
+        self.path = Path(path) if path else None
+        self.dirty = False
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str]) -> ScenarioDocument:
+        """Load ``path``; raises ScenarioError with a one-line message."""
+        return cls(load_scenario(path), Path(path))
+
+    @property
+    def display_name(self) -> str:
+        """The scenario's name for the title bar."""
+        return self.scenario.name
+
+    def save(self, path: str | os.PathLike[str] | None = None) -> Path:
+        """Save atomically to ``path`` (or the current file) and mark clean."""
+        target = Path(path) if path else self.path
+        if target is None:
+            raise ValueError("no file name to save to")
+        save_scenario(self.scenario, target)
+        self.path = target
+        self.dirty = False
+        return target
+
+    def _replace(self, **changes: object) -> Scenario:
+        data = self.scenario.model_dump()
+        data.update(changes)
+        self.scenario = parse_scenario(data, "edit")
+        self.dirty = True
+        return self.scenario
+
+    def vm(self, name: str) -> VirtualMachine:
+        """The VM called ``name`` (KeyError if none)."""
+        return self.scenario.vms[self.scenario.vm_index(name)]
+
+    def set_memory(self, name: str, settings: MemorySettings) -> Scenario:
+        """Replace a VM's memory settings (already validated by the caller's rules)."""
+        vms = [vm.model_dump() for vm in self.scenario.vms]
+        vms[self.scenario.vm_index(name)]["memory"] = settings.model_dump()
+        return self._replace(vms=vms)
+
+    def add_vm(self, vm: VirtualMachine) -> Scenario:
+        """Append a new VM; its name must be unique."""
+        if any(v.name == vm.name for v in self.scenario.vms):
+            raise ValueError(f"A virtual machine named '{vm.name}' already exists.")
+        return self._replace(vms=[v.model_dump() for v in self.scenario.vms]
+                             + [vm.model_dump()])
+
+    def delete_vm(self, name: str) -> Scenario:
+        """Remove a VM and its scheduled events."""
+        vms = [v.model_dump() for v in self.scenario.vms if v.name != name]
+        events = [e.model_dump() for e in self.scenario.events if e.vm != name]
+        return self._replace(vms=vms, events=events)
+
+    def set_host(self, host: Host) -> Scenario:
+        """Replace the host settings (every VM must still be valid for its version)."""
+        return self._replace(host=host.model_dump())
+
+    def unique_vm_name(self, base: str = "New Virtual Machine") -> str:
+        """``base``, or ``base (2)``, ``base (3)``... whichever is free."""
+        taken = {vm.name for vm in self.scenario.vms}
+        if base not in taken:
+            return base
+        n = 2
+        while f"{base} ({n})" in taken:
+            n += 1
+        return f"{base} ({n})"

@@ -1,0 +1,103 @@
+"""Start the desktop app: ``dmgui [SCENARIO.json]``.
+
+Options for scripted runs: ``--quit-after MS`` (smoke tests), ``--screenshot OUT.png``
+and ``--screenshot-settings OUT.png`` with ``--after 10m`` (render after that much
+simulated time, then exit).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from dmgui import __version__
+from dmgui.core.args import EXIT_BAD_INPUT, OneLineParser, UsageError, parse_duration
+from dmgui.core.args import parse_seed
+from dmgui.core.document import ScenarioDocument
+from dmgui.core.resources import default_scenario_path
+from dmgui.core.scenario import ScenarioError
+from dmgui.qt.engine_worker import EngineController
+from dmgui.qt.main_window import MainWindow
+from dmgui.qt.resources import app_icon
+from dmgui.qt.screenshots import ScreenshotJob
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Arguments of the GUI entry point."""
+    parser = OneLineParser(prog="dmgui", description="A desktop lab for Hyper-V Dynamic Memory. "
+                     "'dmgui simulate --help' for the headless simulator.")
+    parser.add_argument("--version", action="version", version=f"dmgui {__version__}")
+    parser.add_argument("scenario", nargs="?", help="scenario JSON (default: built-in)")
+    parser.add_argument("--seed", type=parse_seed, default=None, help="workload seed")
+    parser.add_argument("--paused", action="store_true", help="do not start simulating")
+    parser.add_argument("--quit-after", type=int, metavar="MS",
+                        help="close the window after MS milliseconds (smoke tests)")
+    parser.add_argument("--screenshot", metavar="OUT.png",
+                        help="save a picture of the main window and exit")
+    parser.add_argument("--screenshot-settings", metavar="OUT.png",
+                        help="save a picture of the selected VM's Memory settings and exit")
+    parser.add_argument("--after", type=parse_duration, default=0,
+                        help="simulated time before the screenshots (e.g. 10m)")
+    return parser
+
+
+def run_app(argv: Sequence[str]) -> int:
+    """Run the GUI; returns the process exit status."""
+    try:
+        args = build_parser().parse_args(list(argv))
+    except UsageError as err:
+        print(f"dmgui: error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("dmgui")
+    app.setOrganizationName("dmgui")
+    app.setApplicationVersion(__version__)
+    app.setWindowIcon(app_icon())
+    document, problem = _open_document(args.scenario)
+    engine = EngineController(document.scenario, seed=args.seed)
+    window = MainWindow(document, engine)
+    window.show()
+    engine.start()
+    if problem:
+        window.commands.message(QMessageBox.Icon.Critical, "dmgui",
+                                "The scenario could not be opened; showing the built-in "
+                                "scenario instead.", problem)
+    if args.screenshot or args.screenshot_settings:
+        job = ScreenshotJob(window, args.after, args.screenshot, args.screenshot_settings)
+        job.start()
+    elif not args.paused:
+        engine.run_requested.emit()
+    if args.quit_after is not None:
+        QTimer.singleShot(args.quit_after, window.close)
+    code = app.exec()
+    engine.shutdown()
+    return code
+
+
+def _open_document(path: str | None) -> tuple[ScenarioDocument, str]:
+    """The scenario to show, and the problem text if ``path`` could not be used."""
+    if path:
+        try:
+            return ScenarioDocument.open(path), ""
+        except ScenarioError as err:
+            print(f"dmgui: error: {err}", file=sys.stderr)
+            problem = str(err)
+    else:
+        problem = ""
+    default = ScenarioDocument.open(default_scenario_path())
+    default.path = None  # "Save" asks for a file rather than overwrite the built-in one
+    return default, problem
+
+
+def main() -> int:
+    """``python -m dmgui.qt.app``."""
+    return run_app(sys.argv[1:])
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
+

@@ -1,0 +1,77 @@
+"""The details pane under the VM list: the VM's Memory tab and a host summary."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtWidgets import QFormLayout, QLabel, QTabWidget, QWidget
+
+from dmgui.core.frame import format_mb
+from dmgui.core.memory import MemorySettings
+from dmgui.core.scenario import Host
+from dmgui.core.states import STATUS_LABELS, VmState
+from dmgui.qt.vm_table_model import VmLive
+
+
+def _form(parent: QWidget, labels: list[str]) -> dict[str, QLabel]:
+    form = QFormLayout(parent)
+    form.setHorizontalSpacing(24)
+    values = {}
+    for text in labels:
+        value = QLabel("")
+        value.setMinimumWidth(120)
+        form.addRow(QLabel(text), value)
+        values[text] = value
+    return values
+
+
+MEMORY_LABELS = ["Startup Memory:", "Dynamic Memory:", "Minimum Memory:", "Maximum Memory:",
+                 "Assigned Memory:", "Memory Demand:", "Memory Status:"]
+HOST_LABELS = ["Host:", "Version:", "Total memory:", "Reserve:", "VM overhead:",
+               "Assigned to VMs:", "Available memory:", "Average pressure:"]
+
+
+class DetailsPane(QTabWidget):
+    """Memory tab (spec §2.2) of the selected VM, and a Host tab."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        memory, host = QWidget(), QWidget()
+        self.memory_values = _form(memory, MEMORY_LABELS)
+        self.host_values = _form(host, HOST_LABELS)
+        self.addTab(memory, "Memory")
+        self.addTab(host, "Host")
+
+    def show_vm(self, settings: MemorySettings | None, live: VmLive | None) -> None:
+        """Fill the Memory tab (blank when no VM is selected)."""
+        v = self.memory_values
+        if settings is None or live is None:
+            for label in v.values():
+                label.setText("")
+            return
+        dm = settings.dynamic_memory_enabled
+        off = live.state == VmState.OFF
+        v["Startup Memory:"].setText(format_mb(settings.startup_mb))
+        v["Dynamic Memory:"].setText("Enabled" if dm else "Disabled")
+        v["Minimum Memory:"].setText(format_mb(settings.minimum_mb) if dm else "")
+        v["Maximum Memory:"].setText(format_mb(settings.maximum_mb) if dm else "")
+        v["Assigned Memory:"].setText("" if off else format_mb(live.assigned))
+        demand = "" if off or live.demand <= 0 else format_mb(live.demand)
+        v["Memory Demand:"].setText(demand)
+        v["Memory Status:"].setText("" if off else STATUS_LABELS[live.status])
+
+    def show_host(self, host: Host, assigned_mb: float, available_mb: float,
+                  average_pressure: float, running_vms: int) -> None:
+        """Fill the Host tab."""
+        v = self.host_values
+        v["Host:"].setText(host.name)
+        v["Version:"].setText(host.version.value)
+        v["Total memory:"].setText(format_mb(host.memory_mb))
+        v["Reserve:"].setText(format_mb(host.reserve_mb))
+        v["VM overhead:"].setText(
+            f"{host.vm_overhead_mb} MB × {running_vms} running = "
+            f"{host.vm_overhead_mb * running_vms} MB")
+        v["Assigned to VMs:"].setText(format_mb(assigned_mb))
+        v["Available memory:"].setText(format_mb(available_mb))
+        pressure = "" if not np.isfinite(average_pressure) or average_pressure <= 0 else (
+            f"{average_pressure:.0f} %")
+        v["Average pressure:"].setText(pressure)

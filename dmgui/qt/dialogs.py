@@ -1,0 +1,235 @@
+"""Small dialogs of the main window: New Virtual Machine and Host Settings.
+
+Both edit a draft and validate it with the core models on OK; a problem is shown
+inside the dialog (its text in red, the field focused) and every edit is kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit,
+    QSpinBox, QVBoxLayout, QWidget,
+)
+from pydantic import ValidationError
+
+from dmgui.core.memory import MemoryChangeError, MemorySettings, VersionProfile
+from dmgui.core.memory import check_memory_settings
+from dmgui.core.scenario import Host, ScenarioError, VirtualMachine
+from dmgui.qt.resources import app_icon
+
+# (label, kind, first field, second field or None, defaults)
+WORKLOADS = (
+    ("Constant", "constant", ("mb", "Demand (MB):"), None, (400, 0)),
+    ("Office day", "diurnal", ("base_mb", "Night demand (MB):"),
+     ("peak_mb", "Working-hours demand (MB):"), (500, 1800)),
+    ("Bursty", "bursty", ("base_mb", "Base demand (MB):"),
+     ("burst_mb", "Extra during a burst (MB):"), (600, 1200)),
+    ("Media streaming", "media_streaming", ("idle_mb", "Idle demand (MB):"),
+     ("per_stream_mb", "Extra per stream (MB):"), (600, 500)),
+    ("Slow leak with restarts", "leak", ("base_mb", "Demand after restart (MB):"),
+     ("leak_mb_per_hour", "Leak (MB per hour):"), (800, 60)),
+    ("Boot-time spike", "boot_spike", ("steady_mb", "Settled demand (MB):"),
+     ("spike_mb", "Extra at boot (MB):"), (600, 800)),
+)
+
+
+def _spin(value: int, maximum: int = 99_999_999, suffix: str = " MB") -> QSpinBox:
+    spin = QSpinBox()
+    spin.setRange(0, maximum)
+    spin.setValue(value)
+    spin.setSuffix(suffix)
+    spin.setAccelerated(True)
+    return spin
+
+
+def _error_label() -> QLabel:
+    label = QLabel()
+    label.setWordWrap(True)
+    label.setStyleSheet("QLabel { color: #b3261e; }")
+    label.hide()
+    return label
+
+
+def _buttons(dialog: QDialog, on_ok: Callable[[], None]) -> QDialogButtonBox:
+    box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                           | QDialogButtonBox.StandardButton.Cancel)
+    box.accepted.connect(on_ok)
+    box.rejected.connect(dialog.reject)
+    return box
+
+
+class NewVmDialog(QDialog):
+    """New Virtual Machine: name, startup memory, Dynamic Memory, workload."""
+
+    def __init__(self, default_name: str, profile: VersionProfile,
+                 taken: set[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("New Virtual Machine")
+        self.setWindowIcon(app_icon())
+        self._profile, self._taken = profile, taken
+        self.vm: VirtualMachine | None = None
+        self._name = QLineEdit(default_name)
+        startup = 1024 if profile is VersionProfile.WS2016 else 512  # wizard default §1.3
+        self._startup = _spin(startup)
+        self._startup.setSingleStep(2)
+        self._dynamic = QCheckBox("&Use Dynamic Memory for this virtual machine.")
+        self._dynamic.setChecked(True)
+        self._kind = QComboBox()
+        for label, *_ in WORKLOADS:
+            self._kind.addItem(label)
+        self._first, self._second = _spin(0), _spin(0)
+        self._first_label, self._second_label = QLabel(), QLabel()
+        self._autostart = QCheckBox("Start &automatically with the host")
+        self._integration = QCheckBox("&Integration services installed in the guest")
+        self._integration.setChecked(True)
+        self.error = _error_label()
+        self._build()
+        self._kind.currentIndexChanged.connect(self._on_kind)
+        self._on_kind(0)
+
+    def _build(self) -> None:
+        form = QFormLayout()
+        form.addRow("&Name:", self._name)
+        form.addRow("&Startup memory:", self._startup)
+        form.addRow("", self._dynamic)
+        form.addRow("&Workload:", self._kind)
+        form.addRow(self._first_label, self._first)
+        form.addRow(self._second_label, self._second)
+        form.addRow("", self._autostart)
+        form.addRow("", self._integration)
+        layout = QVBoxLayout(self)
+        intro = QLabel("Specify the name, the startup memory and the guest's workload.")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(_buttons(self, self._on_ok))
+
+    @Slot(int)
+    def _on_kind(self, index: int) -> None:
+        _label, _kind, first, second, defaults = WORKLOADS[index]
+        self._first_label.setText(first[1])
+        self._first.setValue(defaults[0])
+        self._second_label.setVisible(second is not None)
+        self._second.setVisible(second is not None)
+        if second:
+            self._second_label.setText(second[1])
+            self._second.setValue(defaults[1])
+            self._second.setSuffix(" MB/h" if second[0] == "leak_mb_per_hour" else " MB")
+
+    def draft(self) -> dict:
+        """The VM as typed (unvalidated), in scenario-file form."""
+        _label, kind, first, second, _ = WORKLOADS[self._kind.currentIndex()]
+        workload = {"kind": kind, first[0]: self._first.value()}
+        if second:
+            workload[second[0]] = self._second.value()
+        if kind == "diurnal":
+            workload["peak_mb"] = max(workload["peak_mb"], workload["base_mb"])
+        startup = self._startup.value()
+        maximum = self._profile.limits.maximum_max_mb
+        maximum = min(maximum, 1048576)
+        return {
+            "name": self._name.text().strip(),
+            "autostart": self._autostart.isChecked(),
+            "integration_services": self._integration.isChecked(),
+            "memory": {"dynamic_memory_enabled": self._dynamic.isChecked(),
+                       "startup_mb": startup, "minimum_mb": min(512, startup),
+                       "maximum_mb": maximum},
+            "workload": workload,
+        }
+
+    @Slot()
+    def _on_ok(self) -> None:
+        draft = self.draft()
+        try:
+            if draft["name"] in self._taken:
+                raise ValueError(f"A virtual machine named '{draft['name']}' already exists.")
+            vm = VirtualMachine.model_validate(draft)
+            check_memory_settings(vm.memory, self._profile, vm.name)
+        except MemoryChangeError as err:
+            self._show(str(err), self._startup)
+            return
+        except (ValidationError, ValueError) as err:
+            self._show(_first_error(err), self._name)
+            return
+        self.vm = vm
+        self.accept()
+
+    def _show(self, text: str, widget: QWidget) -> None:
+        self.error.setText(text)
+        self.error.show()
+        widget.setFocus(Qt.FocusReason.OtherFocusReason)
+
+
+def _first_error(err: Exception) -> str:
+    if isinstance(err, ValidationError):
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        msg = first["msg"].removeprefix("Value error, ")
+        if where == "name":
+            return f"Name: {msg}" if "pattern" not in first["type"] else (
+                "Name: control characters are not allowed.")
+        return f"{where}: {msg}" if where else msg
+    return str(err)
+
+
+class HostSettingsDialog(QDialog):
+    """Host memory, reserve, per-VM overhead and version profile."""
+
+    def __init__(self, host: Host, version_locked: bool,
+                 apply: Callable[[Host], None], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Hyper-V Settings for {host.name}")
+        self.setWindowIcon(app_icon())
+        self._apply = apply
+        self._name = QLineEdit(host.name)
+        self._memory = _spin(host.memory_mb)
+        self._reserve = _spin(host.reserve_mb)
+        self._overhead = _spin(host.vm_overhead_mb, 65536)
+        self._version = QComboBox()
+        for profile in VersionProfile:
+            self._version.addItem(_profile_label(profile), profile)
+        self._version.setCurrentIndex(list(VersionProfile).index(host.version))
+        self._version.setEnabled(not version_locked)
+        self.error = _error_label()
+        form = QFormLayout()
+        form.addRow("Host &name:", self._name)
+        form.addRow("Physical &memory:", self._memory)
+        form.addRow("&Reserve for the management OS:", self._reserve)
+        form.addRow("Per-VM &overhead:", self._overhead)
+        form.addRow("&Version:", self._version)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        if version_locked:
+            note = QLabel("The version can change only while every virtual machine is off.")
+            note.setWordWrap(True)
+            layout.addWidget(note)
+        layout.addWidget(self.error)
+        layout.addWidget(_buttons(self, self._on_ok))
+
+    def draft(self) -> dict:
+        """The host as typed (unvalidated)."""
+        return {"name": self._name.text().strip(), "memory_mb": self._memory.value(),
+                "reserve_mb": self._reserve.value(),
+                "vm_overhead_mb": self._overhead.value(),
+                "version": self._version.currentData().value}
+
+    @Slot()
+    def _on_ok(self) -> None:
+        try:
+            host = Host.model_validate(self.draft())
+            self._apply(host)
+        except (ValidationError, ScenarioError, ValueError) as err:
+            self.error.setText(_first_error(err))
+            self.error.show()
+            return
+        self.accept()
+
+
+def _profile_label(profile: VersionProfile) -> str:
+    return {VersionProfile.WS2008R2SP1: "Windows Server 2008 R2 SP1",
+            VersionProfile.WS2012R2: "Windows Server 2012 R2",
+            VersionProfile.WS2016: "Windows Server 2016 and later"}[profile]

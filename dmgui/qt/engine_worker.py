@@ -1,0 +1,241 @@
+"""The one thread bridge: the simulation runs in a worker QObject on its own QThread.
+
+The GUI never calls the worker's methods; it talks through :class:`EngineController`'s
+signals, which reach the worker's slots as queued calls on the worker thread. The worker
+answers with :class:`~dmgui.core.frame.Frame` snapshots (immutable, read-only arrays)
+through ``frame_ready``.
+
+Pacing: at a finite speed the worker's timer fires about 20 times a second and simulates
+``speed × elapsed wall time`` ticks. "As fast as possible" (speed 0) runs slices of about
+15 ms with short pauses between them, so the GUI thread gets the GIL often enough to
+stay responsive (measured in tests/benchmarks/bench_gui.py).
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+
+from dmgui.core.engine import Simulation
+from dmgui.core.frame import Frame
+from dmgui.core.scenario import Scenario
+
+FASTEST = 0.0
+SPEEDS = (1.0, 10.0, 60.0, 600.0, FASTEST)
+_PACED_INTERVAL_MS = 50
+_FAST_INTERVAL_MS = 8
+_FAST_SLICE_S = 0.015
+_MAX_TICKS_PER_CALL = 3600
+
+
+class EngineWorker(QObject):
+    """Owns a :class:`Simulation` and advances it on a timer (lives on the engine thread)."""
+
+    frame_ready = Signal(object)
+    running_changed = Signal(bool)
+    error_occurred = Signal(str)
+    finished = Signal()
+
+    def __init__(self, scenario: Scenario, seed: int | None = None) -> None:
+        super().__init__(None)  # no parent: it is moved to the engine thread
+        self._scenario = scenario
+        self._seed = seed
+        self._sim: Simulation | None = None
+        self._timer: QTimer | None = None
+        self._speed = 60.0
+        self._running = False
+        self._generation = 0
+        self._last_wall = 0.0
+        self._carry = 0.0
+        self._ticks_per_slice = 64
+
+    @Slot()
+    def start(self) -> None:
+        """Build the simulation and the timer in the worker thread; publish t = 0."""
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self._on_timeout)
+        self._sim = Simulation(self._scenario, seed=self._seed)
+        self._publish(self._sim.advance_empty())
+
+    @Slot()
+    def run(self) -> None:
+        """Start (or resume) simulating."""
+        if self._running or self._sim is None:
+            return
+        self._running = True
+        self._last_wall = time.monotonic()
+        self._carry = 0.0
+        self._arm_timer()
+        self.running_changed.emit(True)
+
+    @Slot()
+    def pause(self) -> None:
+        """Stop simulating; the state is kept."""
+        if self._timer is not None:
+            self._timer.stop()
+        if self._running:
+            self._running = False
+            self.running_changed.emit(False)
+
+    @Slot(float)
+    def set_speed(self, speed: float) -> None:
+        """Simulated seconds per wall second; 0 means as fast as possible."""
+        self._speed = float(speed)
+        self._last_wall = time.monotonic()
+        self._carry = 0.0
+        if self._running:
+            self._arm_timer()
+
+    @Slot(object)
+    def reset(self, scenario: Scenario) -> None:
+        """Start over at t = 0 with ``scenario`` (paused)."""
+        self.pause()
+        self._scenario = scenario
+        self._generation += 1
+        self._sim = Simulation(scenario, seed=self._seed)
+        self._publish(self._sim.advance_empty())
+
+    @Slot(object)
+    def reconfigure(self, scenario: Scenario) -> None:
+        """Apply an edited scenario (VMs added or deleted, host changed), keeping state."""
+        if self._sim is None:
+            return
+        try:
+            self._sim.reconfigure(scenario)
+        except ValueError as err:
+            self.error_occurred.emit(str(err))
+            return
+        self._scenario = scenario
+        self._generation += 1
+        self._publish(self._sim.advance_empty())
+
+    @Slot(str, str, object)
+    def submit(self, action: str, vm: str, memory: object) -> None:
+        """Queue a VM action (start, shutdown, set_memory, ...) for the next tick.
+
+        While paused the tick is simulated at once, so the user sees the result.
+        """
+        if self._sim is None:
+            return
+        try:
+            self._sim.submit(action, vm, memory)
+            if not self._running:
+                self._step(1)
+        except Exception as err:  # noqa: BLE001 - reported to the user, app stays up
+            self.error_occurred.emit(f"Could not {action} '{vm}': {err}")
+
+    @Slot(int)
+    def step(self, ticks: int) -> None:
+        """Simulate ``ticks`` seconds now (used by tests and screenshots)."""
+        remaining = ticks
+        while remaining > 0 and self._sim is not None:
+            n = min(remaining, _MAX_TICKS_PER_CALL)
+            if not self._step(n):
+                return
+            remaining -= n
+
+    @Slot()
+    def stop(self) -> None:
+        """Stop for good (window closing)."""
+        self.pause()
+        self.finished.emit()
+
+    def _arm_timer(self) -> None:
+        fast = self._speed == FASTEST
+        self._timer.start(_FAST_INTERVAL_MS if fast else _PACED_INTERVAL_MS)
+
+    @Slot()
+    def _on_timeout(self) -> None:
+        if self._speed == FASTEST:
+            self._fast_slice()
+            return
+        now = time.monotonic()
+        self._carry += (now - self._last_wall) * self._speed
+        self._last_wall = now
+        ticks = min(int(self._carry), _MAX_TICKS_PER_CALL)
+        if ticks >= 1:
+            self._carry -= ticks
+            self._carry = min(self._carry, 1.0)  # never build a backlog when slow
+            self._step(ticks)
+
+    def _fast_slice(self) -> None:
+        start = time.perf_counter()
+        if not self._step(self._ticks_per_slice):
+            return
+        spent = max(time.perf_counter() - start, 1e-4)
+        scale = float(np.clip(_FAST_SLICE_S / spent, 0.5, 2.0))
+        self._ticks_per_slice = int(np.clip(self._ticks_per_slice * scale, 1,
+                                            _MAX_TICKS_PER_CALL))
+
+    def _step(self, ticks: int) -> bool:
+        try:
+            block = self._sim.advance(ticks)
+        except Exception as err:  # noqa: BLE001 - a failing tick must not kill the app
+            self.pause()
+            self.error_occurred.emit(
+                f"The simulation stopped at {self._sim.time} s: {type(err).__name__}: {err}")
+            return False
+        self._publish(block)
+        return True
+
+    def _publish(self, block) -> None:
+        sim = self._sim
+        self.frame_ready.emit(Frame(
+            block=block,
+            names=tuple(sim.names),
+            settings=tuple(sim.vms.settings),
+            boot_time=sim.vms.boot_time.copy(),
+            sim_time=sim.time,
+            generation=self._generation,
+        ))
+
+
+class EngineController(QObject):
+    """GUI-side handle of the engine thread: signals in, the worker's signals out."""
+
+    run_requested = Signal()
+    pause_requested = Signal()
+    speed_requested = Signal(float)
+    reset_requested = Signal(object)
+    reconfigure_requested = Signal(object)
+    command_requested = Signal(str, str, object)
+    step_requested = Signal(int)
+    stop_requested = Signal()
+
+    def __init__(self, scenario: Scenario, seed: int | None = None,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.thread = QThread()
+        self.thread.setObjectName("dmgui-engine")
+        self.worker = EngineWorker(scenario, seed)
+        self.worker.moveToThread(self.thread)
+        self._wire()
+
+    def _wire(self) -> None:
+        w, t = self.worker, self.thread
+        t.started.connect(w.start)
+        w.finished.connect(t.quit)
+        t.finished.connect(w.deleteLater)
+        self.run_requested.connect(w.run)
+        self.pause_requested.connect(w.pause)
+        self.speed_requested.connect(w.set_speed)
+        self.reset_requested.connect(w.reset)
+        self.reconfigure_requested.connect(w.reconfigure)
+        self.command_requested.connect(w.submit)
+        self.step_requested.connect(w.step)
+        self.stop_requested.connect(w.stop)
+
+    def start(self) -> None:
+        """Start the engine thread (the worker publishes the t = 0 frame)."""
+        self.thread.start()
+
+    def shutdown(self, timeout_ms: int = 5000) -> None:
+        """Stop the worker and wait for the thread to end."""
+        if not self.thread.isRunning():
+            return
+        self.stop_requested.emit()
+        if not self.thread.wait(timeout_ms):
+            self.thread.quit()
+            self.thread.wait(timeout_ms)

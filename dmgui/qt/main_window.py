@@ -1,0 +1,248 @@
+"""The main window: composes the VM list, details, plots, Actions pane and event log.
+
+It wires widgets to the shared actions and to the engine controller; what each action
+does to the scenario lives in :mod:`dmgui.qt.window_commands`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QByteArray, QItemSelection, QSettings, QSortFilterProxyModel, Qt
+from PySide6.QtCore import Slot
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView, QDockWidget, QHeaderView, QLabel, QMainWindow, QMenu, QSplitter,
+    QTableView, QVBoxLayout, QWidget,
+)
+
+from dmgui.core.document import ScenarioDocument
+from dmgui.core.frame import Frame
+from dmgui.core.states import VmState
+from dmgui.qt.actions import AppActions
+from dmgui.qt.actions_pane import ActionsPane
+from dmgui.qt.details_pane import DetailsPane
+from dmgui.qt.engine_worker import EngineController
+from dmgui.qt.event_log import EventLogView
+from dmgui.qt.plot_panel import PlotPanel
+from dmgui.qt.resources import app_icon
+from dmgui.qt.sim_toolbar import SimToolbar
+from dmgui.qt.vm_table_model import SORT_ROLE, VmTableModel
+from dmgui.qt.window_commands import WindowCommands
+
+
+class MainWindow(QMainWindow):
+    """Hyper-V Manager-like window over one scenario document and its engine."""
+
+    def __init__(self, document: ScenarioDocument, engine: EngineController,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.engine = engine
+        self.last_frame: Frame | None = None
+        self.running = False
+        self.setWindowIcon(app_icon())
+        self.app_actions = AppActions(self)
+        self.model = VmTableModel(document.scenario, self)
+        self._build_widgets()
+        self._build_menus()
+        self.commands = WindowCommands(self)
+        self._wire()
+        self.update_title()
+        self._on_selection_changed()
+        self.app_actions.update_running(False)
+        self._restore_geometry()
+
+    # -- construction ----------------------------------------------------------------
+
+    def _build_widgets(self) -> None:
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setSortRole(SORT_ROLE)
+        self.table = _vm_table(self.proxy)
+        self.details = DetailsPane()
+        self.plots = PlotPanel()
+        self.actions_pane = ActionsPane(self.app_actions.host_actions(), self.app_actions.vm_actions())
+        self.actions_pane.set_host_name(self.document.scenario.host.name)
+        self.toolbar = SimToolbar(self.app_actions.run, self.app_actions.pause, self.app_actions.reset)
+        self.addToolBar(self.toolbar)
+        self.event_log = EventLogView()
+        dock = QDockWidget("Event log", self)
+        dock.setObjectName("eventLogDock")
+        dock.setWidget(self.event_log)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+        self.event_dock = dock
+        center = QSplitter(Qt.Orientation.Vertical)
+        center.addWidget(_titled("Virtual Machines", self.table))
+        center.addWidget(self.plots)
+        center.addWidget(self.details)
+        center.setStretchFactor(0, 3)
+        center.setStretchFactor(1, 4)
+        center.setStretchFactor(2, 2)
+        outer = QSplitter(Qt.Orientation.Horizontal)
+        outer.addWidget(center)
+        outer.addWidget(self.actions_pane)
+        outer.setStretchFactor(0, 5)
+        outer.setStretchFactor(1, 1)
+        self.setCentralWidget(outer)
+        self.status_label = QLabel()
+        self.statusBar().addPermanentWidget(self.status_label)
+        self.resize(1280, 860)
+
+    def _build_menus(self) -> None:
+        a = self.app_actions
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        for action in (a.new_vm, a.open, a.save, a.save_as):
+            file_menu.addAction(action)
+        file_menu.addSeparator()
+        file_menu.addAction(a.quit)
+        action_menu = bar.addMenu("&Action")
+        for action in a.vm_actions():
+            action_menu.addAction(action)
+        action_menu.addSeparator()
+        action_menu.addAction(a.host_settings)
+        sim_menu = bar.addMenu("&Simulation")
+        for action in (a.run, a.pause, a.reset):
+            sim_menu.addAction(action)
+        view_menu = bar.addMenu("&View")
+        view_menu.addAction(self.event_dock.toggleViewAction())
+        view_menu.addAction(self.toolbar.toggleViewAction())
+        bar.addMenu("&Help").addAction(a.about)
+        self.context_menu = QMenu(self)
+        for action in a.vm_actions():
+            self.context_menu.addAction(action)
+
+    def _wire(self) -> None:
+        worker = self.engine.worker
+        worker.frame_ready.connect(self._on_frame)
+        worker.running_changed.connect(self._on_running_changed)
+        worker.error_occurred.connect(self.commands.show_engine_error)
+        self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
+        self.table.customContextMenuRequested.connect(self._on_context_menu)
+        self.table.doubleClicked.connect(lambda _index: self.app_actions.settings.trigger())
+        self.toolbar.speed_changed.connect(self.engine.speed_requested)
+        self.commands.connect_actions()
+
+    # -- state shown -----------------------------------------------------------------
+
+    def update_title(self) -> None:
+        """'<scenario name>[*] — dmgui' with Qt's unsaved-changes mark."""
+        self.setWindowTitle(f"{self.document.display_name}[*] — dmgui")
+        self.setWindowModified(self.document.dirty)
+
+    def selected_vm(self) -> str | None:
+        """Name of the VM selected in the list, if any."""
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return None
+        return self.model.name_at(self.proxy.mapToSource(rows[0]).row())
+
+    def select_vm(self, name: str) -> None:
+        """Select ``name`` in the list."""
+        row = self.model.row_of(name)
+        if row >= 0:
+            index = self.proxy.mapFromSource(self.model.index(row, 0))
+            self.table.selectRow(index.row())
+
+    @Slot(object)
+    def _on_frame(self, frame: Frame) -> None:
+        self.last_frame = frame
+        self.model.update_frame(frame)
+        self.plots.add_frame(frame)
+        self.toolbar.set_time(frame.sim_time)
+        self.commands.handle_events(frame.block.events)
+        self._refresh_details()
+
+    @Slot(bool)
+    def _on_running_changed(self, running: bool) -> None:
+        self.running = running
+        self.app_actions.update_running(running)
+        self.status_label.setText("Running" if running else "Paused")
+
+    @Slot()
+    def _on_selection_changed(self, *_args: QItemSelection) -> None:
+        name = self.selected_vm()
+        self.actions_pane.set_vm_name(name)
+        self.plots.set_selected_vm(name)
+        self._refresh_details()
+
+    def _refresh_details(self) -> None:
+        name = self.selected_vm()
+        live = self.model.live(name) if name else None
+        self.app_actions.update_for(None if live is None else live.state)
+        settings = self.document.vm(name).memory if name else None
+        self.details.show_vm(settings, live)
+        self._refresh_host()
+
+    def _refresh_host(self) -> None:
+        host = self.document.scenario.host
+        frame = self.last_frame
+        block = frame.block if frame is not None else None
+        if block is None or len(block) == 0:
+            pool = host.vm_pool_mb
+            self.details.show_host(host, 0.0, pool, float("nan"), 0)
+            return
+        running = int((block.state[-1] != VmState.OFF).sum())
+        pressure = float(block.average_pressure[-1])
+        self.details.show_host(host, float(block.assigned[-1].sum()),
+                               float(block.available[-1]),
+                               pressure if pressure > 0 else np.nan, running)
+
+    @Slot("QPoint")
+    def _on_context_menu(self, pos) -> None:
+        if self.table.indexAt(pos).isValid():
+            self.context_menu.popup(self.table.viewport().mapToGlobal(pos))
+
+    # -- window lifetime -------------------------------------------------------------
+
+    def _restore_geometry(self) -> None:
+        settings = QSettings()
+        geometry = settings.value("main_window/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        state = settings.value("main_window/state")
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
+        if not self.commands.maybe_save():
+            event.ignore()
+            return
+        settings = QSettings()
+        settings.setValue("main_window/geometry", self.saveGeometry())
+        settings.setValue("main_window/state", self.saveState())
+        self.engine.shutdown()
+        event.accept()
+
+
+def _vm_table(model: QSortFilterProxyModel) -> QTableView:
+    table = QTableView()
+    table.setObjectName("vmTable")
+    table.setModel(model)
+    table.setSortingEnabled(True)
+    table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+    table.setAlternatingRowColors(True)
+    table.verticalHeader().hide()
+    table.verticalHeader().setDefaultSectionSize(22)
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    header.setStretchLastSection(True)
+    for col, width in enumerate((170, 80, 125, 125, 110, 90)):
+        table.setColumnWidth(col, width)
+    return table
+
+
+def _titled(title: str, widget: QWidget) -> QWidget:
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(0)
+    label = QLabel(title)
+    label.setStyleSheet("QLabel { background: #dfe7f1; border-bottom: 1px solid #b7c4d6; "
+                        "padding: 4px 6px; font-weight: bold; }")
+    layout.addWidget(label)
+    layout.addWidget(widget)
+    return box

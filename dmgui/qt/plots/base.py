@@ -1,0 +1,107 @@
+"""A plot tab: a pyqtgraph layout, a hover read-out line and a time cursor."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF, Qt, Slot
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+import pyqtgraph as pg  # noqa: I001  (after PySide6, style.md §5.8)
+
+from dmgui.qt.plots.history import PlotHistory
+from dmgui.qt.plots.style import BACKGROUND, COLOURS, format_clock
+
+HOVER_HINT = "Move the mouse over a plot to read its values."
+
+
+class PlotTab(QWidget):
+    """Base of the three tabs; subclasses build plots and implement the hooks.
+
+    Subclasses implement :meth:`update_from` (draw the history) and
+    :meth:`describe` (the read-out text at a hovered point), and call
+    :meth:`add_cursor` for each plot that reacts to the mouse.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setBackground(BACKGROUND)
+        self.readout = QLabel(HOVER_HINT)
+        self.readout.setTextFormat(Qt.TextFormat.PlainText)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.setSpacing(2)
+        layout.addWidget(self.graphics, stretch=1)
+        layout.addWidget(self.readout)
+        self.times = np.empty(0)  # times of the drawn columns, for hover look-ups
+        self._cursors: list[tuple[pg.PlotItem, pg.InfiniteLine]] = []
+        self._hover: QPointF | None = None
+        self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
+
+    # -- hooks -------------------------------------------------------------------
+
+    def update_from(self, history: PlotHistory) -> None:
+        """Redraw from ``history`` (curves are updated in place)."""
+        raise NotImplementedError
+
+    def describe(self, plot: pg.PlotItem, index: int, y: float) -> str:
+        """Read-out text for the drawn column ``index`` at height ``y`` of ``plot``."""
+        raise NotImplementedError
+
+    # -- helpers for subclasses ----------------------------------------------------
+
+    def add_cursor(self, plot: pg.PlotItem) -> None:
+        """Make ``plot`` answer the mouse, with a vertical line at the hovered time."""
+        line = pg.InfiniteLine(angle=90, pen=pg.mkPen(COLOURS["cursor"], width=1))
+        line.setVisible(False)
+        plot.addItem(line, ignoreBounds=True)
+        self._cursors.append((plot, line))
+
+    def nearest(self, x: float) -> int | None:
+        """Index of the drawn column nearest to time ``x`` (None when nothing is drawn)."""
+        n = self.times.size
+        if n == 0:
+            return None
+        i = int(np.searchsorted(self.times, x))
+        if i >= n or (i > 0 and x - self.times[i - 1] < self.times[i] - x):
+            i -= 1
+        return max(i, 0)
+
+    def refresh_hover(self) -> None:
+        """Re-read the values under a resting mouse after the data moved on."""
+        if self._hover is not None:
+            self.hover_at(self._hover)
+
+    @staticmethod
+    def clock(t: float) -> str:
+        """``t=h:mm:ss`` for read-outs."""
+        return f"t={format_clock(t)}"
+
+    # -- hovering ------------------------------------------------------------------
+
+    @Slot(object)
+    def _on_mouse_moved(self, pos: QPointF) -> None:
+        self.hover_at(pos)
+
+    def hover_at(self, scene_pos: QPointF) -> None:
+        """Show the values at ``scene_pos`` (a point of the graphics scene)."""
+        for plot, _ in self._cursors:
+            if plot.getViewBox().sceneBoundingRect().contains(scene_pos):
+                point = plot.getViewBox().mapSceneToView(scene_pos)
+                self._hover = QPointF(scene_pos)
+                self._show(plot, point.x(), point.y())
+                return
+        self._hover = None
+        for _, line in self._cursors:
+            line.setVisible(False)
+
+    def _show(self, plot: pg.PlotItem, x: float, y: float) -> None:
+        index = self.nearest(x)
+        if index is None:
+            self.readout.setText(HOVER_HINT)
+            return
+        t = float(self.times[index])
+        for _, line in self._cursors:
+            line.setPos(t)
+            line.setVisible(True)
+        self.readout.setText(self.describe(plot, index, y))

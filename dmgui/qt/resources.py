@@ -1,0 +1,29 @@
+"""Qt-side resource helpers: icons from the one resource resolver."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from PySide6.QtGui import QIcon
+
+from dmgui.core.resources import resource_path
+from dmgui.core.states import VmState
+
+
+@lru_cache(maxsize=None)
+def icon(name: str) -> QIcon:
+    """The icon ``resources/icons/<name>.svg`` (an empty icon if it is missing)."""
+    try:
+        return QIcon(str(resource_path(f"icons/{name}.svg")))
+    except FileNotFoundError:
+        return QIcon()
+
+
+def state_icon(state: int) -> QIcon:
+    """The VM list's icon for a VmState code."""
+    return icon(f"vm-{VmState(state).name.lower()}")
+
+
+def app_icon() -> QIcon:
+    """The application and window icon."""
+    return icon("app")

@@ -1,0 +1,277 @@
+"""What the main window's actions do: VM power actions, settings, scenario files.
+
+Kept apart from :mod:`dmgui.qt.main_window` so the window only composes widgets.
+Questions and errors use non-blocking message boxes (``open()``), kept in
+``last_message`` so tests can read them; confirmations go through :meth:`confirm`,
+which tests may replace.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Slot
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from dmgui import __version__
+from dmgui.core.document import ScenarioDocument
+from dmgui.core.memory import MemorySettings
+from dmgui.core.scenario import Host, ScenarioError
+from dmgui.core.states import EventRecord, VmState
+from dmgui.qt.dialogs import HostSettingsDialog, NewVmDialog
+from dmgui.qt.settings_dialog import SettingsDialog
+
+if TYPE_CHECKING:
+    from dmgui.qt.main_window import MainWindow
+
+START_ERROR = "An error occurred while attempting to start the selected virtual machine(s)."
+FILE_FILTER = "dmgui scenarios (*.json);;All files (*)"
+
+
+class WindowCommands(QObject):
+    """Slots behind the shared actions of one :class:`MainWindow`."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.w = window
+        self.last_message: QMessageBox | None = None
+        self.settings_dialog: SettingsDialog | None = None
+
+    def connect_actions(self) -> None:
+        """Bind every action's ``triggered`` to its slot."""
+        a, e = self.w.app_actions, self.w.engine
+        a.start.triggered.connect(lambda: self._power("start"))
+        a.shutdown.triggered.connect(lambda: self._power("shutdown"))
+        a.turn_off.triggered.connect(self.turn_off)
+        a.restart.triggered.connect(lambda: self._power("restart"))
+        a.settings.triggered.connect(self.open_settings)
+        a.delete.triggered.connect(self.delete_vm)
+        a.new_vm.triggered.connect(self.new_vm)
+        a.host_settings.triggered.connect(self.host_settings)
+        a.open.triggered.connect(self.open_scenario)
+        a.save.triggered.connect(self.save)
+        a.save_as.triggered.connect(self.save_as)
+        a.quit.triggered.connect(self.w.close)
+        a.run.triggered.connect(e.run_requested)
+        a.pause.triggered.connect(e.pause_requested)
+        a.reset.triggered.connect(self.reset)
+        a.about.triggered.connect(self.about)
+
+    # -- messages --------------------------------------------------------------------
+
+    def message(self, icon: QMessageBox.Icon, title: str, text: str,
+                informative: str = "") -> QMessageBox:
+        """Show a non-blocking message box and remember it."""
+        box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, self.w)
+        box.setInformativeText(informative)
+        self.last_message = box
+        box.open()
+        return box
+
+    def confirm(self, title: str, text: str) -> bool:
+        """Ask a yes/no question (blocking); tests replace this method."""
+        answer = QMessageBox.question(self.w, title, text)
+        return answer == QMessageBox.StandardButton.Yes
+
+    @Slot(str)
+    def show_engine_error(self, text: str) -> None:
+        """A failing tick or refused edit: tell the user; the app stays usable."""
+        at = self.w.last_frame.sim_time if self.w.last_frame else 0
+        self.w.event_log.add_message(at, text)
+        self.w.statusBar().showMessage(text, 10000)
+        self.message(QMessageBox.Icon.Warning, "dmgui", "The simulation reported a problem.",
+                     text)
+
+    def handle_events(self, records: tuple[EventRecord, ...]) -> None:
+        """Log a frame's events; start failures and refusals get Hyper-V's dialogs."""
+        if not records:
+            return
+        self.w.event_log.add_records(records)
+        for record in records:
+            if record.kind == "start_failed":
+                self.message(QMessageBox.Icon.Critical, "Hyper-V Manager", START_ERROR,
+                             record.message)
+            elif record.kind == "set_memory_refused":
+                self._sync_memory_from_engine(record.vm)
+                self.message(QMessageBox.Icon.Critical, "Settings",
+                             "Error applying Memory changes", record.message)
+            elif record.kind == "smart_paging":
+                self.w.statusBar().showMessage(f"{record.vm}: {record.message}", 10000)
+
+    def _sync_memory_from_engine(self, vm: str) -> None:
+        frame = self.w.last_frame
+        if frame is None or vm not in frame.names:
+            return
+        settings = frame.settings[frame.names.index(vm)]
+        if self.w.document.vm(vm).memory != settings:
+            self.w.document.set_memory(vm, settings)
+            self.w.update_title()
+
+    # -- VM actions ------------------------------------------------------------------
+
+    def _power(self, action: str, vm: str | None = None) -> None:
+        vm = vm or self.w.selected_vm()
+        if vm:
+            self.w.engine.command_requested.emit(action, vm, None)
+
+    @Slot()
+    def turn_off(self) -> None:
+        """Turn Off asks first, as Hyper-V Manager does."""
+        vm = self.w.selected_vm()
+        if vm and self.confirm("Turn Off Machine", (
+                f"If you turn off the virtual machine '{vm}', unsaved data in it will be "
+                "lost. Are you sure you want to turn it off?")):
+            self._power("turn_off", vm)
+
+    @Slot()
+    def open_settings(self) -> None:
+        """Open the VM Settings dialog on the Memory page."""
+        vm = self.w.selected_vm()
+        if not vm:
+            return
+        running = self.w.model.live(vm).state != VmState.OFF
+        scenario = self.w.document.scenario
+        dialog = SettingsDialog(vm, self.w.document.vm(vm).memory, scenario.host.version,
+                                running, scenario.host.name, self.w)
+        dialog.settings_applied.connect(self.apply_memory)
+        self.settings_dialog = dialog
+        dialog.open()
+
+    @Slot(str, object)
+    def apply_memory(self, vm: str, settings: MemorySettings) -> None:
+        """Store validated settings and send them to the engine (next tick)."""
+        self.w.document.set_memory(vm, settings)
+        self.w.update_title()
+        self.w.engine.command_requested.emit("set_memory", vm, settings.model_dump())
+
+    @Slot()
+    def delete_vm(self) -> None:
+        """Delete the selected (Off) VM after asking."""
+        vm = self.w.selected_vm()
+        if not vm or self.w.model.live(vm).state != VmState.OFF:
+            return
+        if self.confirm("Delete Selected Virtual Machine",
+                        f"Are you sure you want to delete '{vm}'?"):
+            self._reconfigure(lambda doc: doc.delete_vm(vm))
+
+    @Slot()
+    def new_vm(self) -> None:
+        """New Virtual Machine dialog; the VM is added Off and selected."""
+        doc = self.w.document
+        dialog = NewVmDialog(doc.unique_vm_name(), doc.scenario.host.version,
+                             {vm.name for vm in doc.scenario.vms}, self.w)
+        if dialog.exec() and dialog.vm is not None:
+            vm = dialog.vm
+            if self._reconfigure(lambda d: d.add_vm(vm)):
+                self.w.select_vm(vm.name)
+
+    @Slot()
+    def host_settings(self) -> None:
+        """Host Settings dialog; version locked while any VM runs."""
+        frame = self.w.last_frame
+        locked = bool(frame and len(frame.block)
+                      and (frame.block.state[-1] != VmState.OFF).any())
+
+        def apply(host: Host) -> None:
+            if not self._reconfigure(lambda d: d.set_host(host), quiet=False):
+                raise ValueError("The host settings were not applied.")
+
+        HostSettingsDialog(self.w.document.scenario.host, locked, apply, self.w).exec()
+        self.w.actions_pane.set_host_name(self.w.document.scenario.host.name)
+
+    def _reconfigure(self, edit, quiet: bool = True) -> bool:
+        doc = self.w.document
+        before = (doc.scenario, doc.dirty)
+        try:
+            scenario = edit(doc)
+        except (ScenarioError, ValueError) as err:
+            doc.scenario, doc.dirty = before
+            if not quiet:
+                raise ValueError(str(err)) from None
+            self.message(QMessageBox.Icon.Warning, "dmgui", "The change was not made.",
+                         str(err))
+            return False
+        self.w.model.set_scenario(scenario)
+        self.w.engine.reconfigure_requested.emit(scenario)
+        self.w.update_title()
+        return True
+
+    # -- simulation and files --------------------------------------------------------
+
+    @Slot()
+    def reset(self) -> None:
+        """Start the simulation over (the scenario is kept)."""
+        self.w.model.clear_live()
+        self.w.plots.clear()
+        self.w.event_log.clear()
+        self.w.engine.reset_requested.emit(self.w.document.scenario)
+
+    def maybe_save(self) -> bool:
+        """Offer to save unsaved changes; False if the user cancels."""
+        if not self.w.document.dirty:
+            return True
+        answer = self.ask_save()
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def ask_save(self) -> QMessageBox.StandardButton:
+        """Save / Discard / Cancel question (blocking); tests replace this method."""
+        buttons = (QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                   | QMessageBox.StandardButton.Cancel)
+        return QMessageBox.question(
+            self.w, "dmgui", f"Save changes to '{self.w.document.display_name}'?", buttons,
+            QMessageBox.StandardButton.Save)
+
+    @Slot()
+    def save(self) -> bool:
+        """Save to the current file, or ask for one."""
+        if self.w.document.path is None:
+            return self.save_as()
+        return self._save_to(self.w.document.path)
+
+    @Slot()
+    def save_as(self) -> bool:
+        """Ask for a file name and save there."""
+        path, _ = QFileDialog.getSaveFileName(self.w, "Save Scenario", "", FILE_FILTER)
+        return bool(path) and self._save_to(path)
+
+    def _save_to(self, path) -> bool:
+        try:
+            self.w.document.save(path)
+        except OSError as err:
+            self.message(QMessageBox.Icon.Critical, "dmgui", "The scenario was not saved.",
+                         f"{path}: {err.strerror or err}")
+            return False
+        self.w.update_title()
+        self.w.statusBar().showMessage(f"Saved {path}", 5000)
+        return True
+
+    @Slot()
+    def open_scenario(self, path: str | None = None) -> bool:
+        """Open another scenario (after offering to save this one)."""
+        if not self.maybe_save():
+            return False
+        if not path:
+            path, _ = QFileDialog.getOpenFileName(self.w, "Open Scenario", "", FILE_FILTER)
+            if not path:
+                return False
+        try:
+            document = ScenarioDocument.open(path)
+        except ScenarioError as err:
+            self.message(QMessageBox.Icon.Critical, "dmgui",
+                         "The scenario could not be opened.", str(err))
+            return False
+        self.w.document = document
+        self.w.model.set_scenario(document.scenario)
+        self.w.actions_pane.set_host_name(document.scenario.host.name)
+        self.reset()
+        self.w.update_title()
+        return True
+
+    @Slot()
+    def about(self) -> None:
+        """About box."""
+        QMessageBox.about(self.w, "About dmgui", (
+            f"<b>dmgui {__version__}</b><p>A desktop lab for Hyper-V Dynamic Memory: "
+            "simulate a host, its VMs and the Dynamic Memory balancer.</p>"))

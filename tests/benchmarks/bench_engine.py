@@ -1,0 +1,329 @@
+"""Engine benchmark: 1,000 VMs with mixed workloads for one simulated day.
+
+Run from the repository root::
+
+    python tests/benchmarks/bench_engine.py            # the full day (takes ~1 min)
+    python tests/benchmarks/bench_engine.py --ticks 7200 --ref-ticks 300   # quick
+
+What it does, in this order (the order matters for the memory figure):
+
+1. builds a scenario in code: a WS2012R2 host sized at ``--host-factor`` (0.85)
+   x the sum of the VMs' peak demands (0.9 leaves no contention with this mix;
+   0.85 gives a few thousand contended ticks between 09:00 and 14:00), 1,000
+   auto-start VMs over all seven workload kinds, ~10 % static memory, varied
+   weights and buffers, and a few restarts, shutdowns, starts, turn-offs and
+   runtime memory changes during the day;
+2. the **day run**: ``Simulation(scenario).run(ticks, block_s=600)``, every block
+   folded into a :class:`SummaryAccumulator` and sampled with ``sample_rows(block,
+   10)`` as the CLI does (streaming: no block is kept); the whole loop, plus the
+   final ``result()``, is timed with ``time.perf_counter``. Peak memory is the
+   process's peak RSS (``ru_maxrss``) read right after it, before anything else
+   allocates; the process baseline (interpreter, numpy, pydantic, scenario) is in it;
+3. the **reference**: a plain-Python ``for tick: for vm:`` implementation of the
+   same tick (``reference_loop.py``), run for ``--ref-ticks`` ticks on the same VMs
+   from the engine's state at ``--ref-start``; its output is checked against the
+   engine's block for the same ticks, value by value. The reference's guest
+   demand is precomputed with ``WorkloadBank.demand`` (the engine's own bank, one
+   call for the window) outside its timed region, and that region folds no
+   summary either: both flatter the reference, so the ratio is conservative.
+
+The last line is machine-readable:
+``vm_ticks_per_s=<int> ratio_vs_loop=<float> peak_mb=<int>``.
+Targets (issue): >= 20 million VM-ticks/s, >= 10x the loop, <= 1 GB peak.
+This is a script, not a test: nothing here asserts on timings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import resource
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from dmgui.core.engine import Simulation
+from dmgui.core.memory import VersionProfile
+from dmgui.core.report import sample_rows
+from dmgui.core.scenario import Scenario
+from dmgui.core.summary import SummaryAccumulator
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from reference_loop import VmState, run_reference  # noqa: E402
+
+KINDS = ("constant", "trace", "diurnal", "bursty", "media_streaming", "leak", "boot_spike")
+DAY = 86400
+
+
+# --------------------------------------------------------------------- scenario
+def _even(mb: float) -> int:
+    return int(math.ceil(mb / 2.0)) * 2
+
+
+def _workload(kind: str, rng: np.random.Generator) -> tuple[dict, float]:
+    """A random workload of ``kind`` and its peak demand (MB)."""
+    u = rng.uniform
+    if kind == "constant":
+        mb = float(rng.choice([512, 1024, 1536, 2048, 3072, 4096]))
+        return {"kind": kind, "mb": mb}, mb
+    if kind == "trace":
+        n = int(rng.integers(4, 13))
+        ts = np.sort(rng.uniform(0, DAY, n)).round()
+        vs = rng.uniform(512, 6144, n).round()
+        points = [[float(t), float(v)] for t, v in zip(ts, vs)]
+        interp = "linear" if rng.random() < 0.7 else "step"
+        return {"kind": kind, "points": points, "interpolation": interp}, float(vs.max())
+    if kind == "diurnal":
+        base = float(rng.choice([512, 1024, 1536, 2048]))
+        peak = base + float(rng.choice([1024, 2048, 3072, 4096, 6144]))
+        noise = float(rng.choice([0, 5, 5, 10]))
+        w = {"kind": kind, "base_mb": base, "peak_mb": peak,
+             "start_hour": float(rng.choice([7, 7.5, 8, 8.5, 9])),
+             "end_hour": float(rng.choice([16, 17, 17.5, 18, 19])),
+             "ramp_minutes": float(rng.choice([30, 60, 90])),
+             "lunch_dip_pct": float(rng.choice([0, 10, 15, 25])),
+             "noise_pct": noise,
+             # Most offices local, some an hour or two away.
+             "day_offset_s": float(rng.choice([0, 0, 0, 0, 3600, -3600, 7200]))}
+        return w, peak * (1 + noise / 100)
+    if kind == "bursty":
+        base = float(rng.choice([512, 1024, 2048]))
+        burst = float(rng.choice([512, 1024, 2048, 4096]))
+        return {"kind": kind, "base_mb": base, "burst_mb": burst,
+                "bursts_per_hour": float(u(1, 12)),
+                "burst_seconds": float(rng.choice([60, 120, 300, 600]))}, base + burst
+    if kind == "media_streaming":
+        idle = float(rng.choice([512, 1024]))
+        per = float(rng.choice([256, 512, 768]))
+        streams = int(rng.integers(2, 9))
+        return {"kind": kind, "idle_mb": idle, "per_stream_mb": per, "max_streams": streams,
+                "evening_start_hour": float(rng.choice([17, 18, 19])),
+                "evening_end_hour": float(rng.choice([22, 23, 0])),
+                "session_minutes": float(rng.choice([15, 30, 60]))}, idle + per * streams
+    if kind == "leak":
+        base = float(rng.choice([512, 1024, 2048]))
+        rate = float(rng.choice([16, 32, 64, 128]))
+        every = float(rng.choice([6, 12, 24, 48]))
+        return {"kind": kind, "base_mb": base, "leak_mb_per_hour": rate,
+                "restart_every_hours": every,
+                "restart_phase_hours": float(u(0, every))}, base + rate * min(every, 24)
+    if kind == "boot_spike":
+        steady = float(rng.choice([512, 1024, 2048, 3072]))
+        spike = float(rng.choice([512, 1024, 2048]))
+        return {"kind": kind, "steady_mb": steady, "spike_mb": spike,
+                "decay_s": float(rng.choice([60, 120, 300, 600]))}, steady + spike
+    raise ValueError(kind)
+
+
+def build_scenario(n_vms: int = 1000, seed: int = 7, host_factor: float = 0.85) -> Scenario:
+    """The benchmark scenario: ``n_vms`` auto-start VMs of all kinds on a tight host."""
+    rng = np.random.default_rng(seed)
+    kinds = [KINDS[i % len(KINDS)] for i in range(n_vms)]
+    rng.shuffle(kinds)
+    vms, peaks = [], []
+    for i, kind in enumerate(kinds):
+        workload, peak = _workload(kind, rng)
+        peaks.append(peak)
+        if rng.random() < 0.1:  # static memory sized for the peak
+            memory = {"dynamic_memory_enabled": False, "startup_mb": _even(peak * 1.1)}
+        else:
+            startup = int(rng.choice([512, 1024, 1024, 2048, 2048, 4096]))
+            minimum = int(rng.choice([256, 512, 512])) if startup > 512 else 512
+            maximum = int(rng.choice([1048576, 1048576, 16384, 8192, _even(peak * 0.8)]))
+            memory = {"dynamic_memory_enabled": True, "startup_mb": startup,
+                      "minimum_mb": minimum, "maximum_mb": max(maximum, startup),
+                      "buffer_percent": int(rng.choice([5, 10, 20, 20, 25, 50])),
+                      "weight": int(rng.choice([100, 2000, 5000, 5000, 5000, 7500, 10000]))}
+        vms.append({"name": f"vm{i:04d}", "memory": memory, "workload": workload,
+                    "autostart": True,
+                    "integration_services": bool(rng.random() > 0.02),
+                    "boot_delay_s": int(rng.integers(5, 46))})
+    reserve = 4096
+    host = {"name": "BENCH", "version": VersionProfile.WS2012R2.value, "reserve_mb": reserve,
+            "memory_mb": _even(host_factor * sum(peaks)) + reserve}
+    return Scenario.model_validate({
+        "name": f"bench {n_vms} VMs", "host": host, "vms": vms,
+        "events": _events(rng, [v["name"] for v in vms]), "seed": seed,
+    })
+
+
+def _events(rng: np.random.Generator, names: list[str]) -> list[dict]:
+    """A few lifecycle and settings changes spread over the day (none 09:00-11:00)."""
+    if len(names) < 20:
+        return []
+    pick = iter(rng.choice(len(names), size=20, replace=False).tolist())
+    h = 3600
+    events = []
+    for at in (3 * h, 7 * h + 900, 11 * h, 14 * h + 1800, 19 * h, 21 * h + 600):  # restarts
+        events.append({"at_s": at, "vm": names[next(pick)], "action": "restart"})
+    for _ in range(4):  # shut down in the early morning, start again in the afternoon
+        vm = names[next(pick)]
+        events.append({"at_s": 6 * h, "vm": vm, "action": "shutdown"})
+        events.append({"at_s": 13 * h, "vm": vm, "action": "start"})
+    for at in (12 * h, 20 * h):
+        events.append({"at_s": at, "vm": names[next(pick)], "action": "turn_off"})
+    for at in (8 * h, 16 * h):  # runtime changes Hyper-V accepts (or refuses, for static)
+        events.append({"at_s": at, "vm": names[next(pick)], "action": "set_memory",
+                       "memory": {"buffer_percent": 30, "weight": 9000}})
+    return events
+
+
+# --------------------------------------------------------------------- day run
+def day_run(scenario: Scenario, ticks: int, block_s: int, sample_s: int) -> dict:
+    """The engine run, streamed like the CLI; returns timings and a few counts."""
+    t0 = time.perf_counter()
+    sim = Simulation(scenario)
+    setup_s = time.perf_counter() - t0
+    acc = SummaryAccumulator(sim.names)
+    sampled = 0
+    t0 = time.perf_counter()
+    for block in sim.run(ticks, block_s=block_s):
+        acc.add(block)
+        sampled += len(sample_rows(block, sample_s))
+    summary = acc.result()
+    elapsed = time.perf_counter() - t0
+    vms = summary["vms"].values()
+    kinds = [e["kind"] for e in summary["events"]]
+    return {
+        "setup_s": setup_s, "elapsed_s": elapsed, "sampled_rows": sampled,
+        "min_available_mb": summary["host"]["min_available_mb"],
+        "warning_vm_s": sum(v["seconds_warning"] for v in vms),
+        "paging_vm_s": sum(v["seconds_paging"] for v in vms),
+        "smart_paging_vm_s": sum(v["seconds_smart_paging"] for v in vms),
+        "start_failed": kinds.count("start_failed"),
+        "events": len(kinds),
+    }
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process so far (Linux reports KB)."""
+    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return kb / 1024 if sys.platform != "darwin" else kb / 2**20
+
+
+# --------------------------------------------------------------------- reference
+def reference_check(scenario: Scenario, start: int, ticks: int) -> dict:
+    """Run the pure-Python loop from the engine's state at ``start``; compare outputs."""
+    if start < 1:
+        raise SystemExit("--ref-start must be >= 1 (tick 0 starts every VM)")
+    sim = Simulation(scenario)
+    for _ in sim.run(start, block_s=600):
+        pass
+    end = start + ticks
+    v = sim.vms
+    busy = [e.at_s for e in scenario.events if start <= e.at_s < end]
+    if busy or v.next_transition() < end:
+        raise SystemExit(f"reference window {start}..{end} has events or lifecycle "
+                         "transitions; pick another --ref-start")
+    managed = v.managed_mask()
+    active = v.active_mask()
+    vms = [VmState(bool(managed[i]), float(v.assigned[i]), float(v.guest_visible[i]),
+                   float(v.smart_paging[i]), float(v.minimum[i]), float(v.maximum[i]),
+                   float(v.buffer_percent[i]), float(v.weight[i]), float(v.rate[i]))
+           for i in range(len(sim.names))]
+    free_pool = float(v.free_pool_mb(scenario.host))
+    # The engine's own bank (so the keys/seeds are exactly the engine's), called
+    # here once for the whole window, outside the timed region.
+    guest = sim._bank.demand(np.arange(start, end, dtype=np.int64),
+                        np.where(active, v.boot_time, np.nan)) * active
+    guest_rows = guest.tolist()
+
+    t0 = time.perf_counter()
+    out = run_reference(vms, guest_rows, free_pool)
+    ref_s = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    block = sim.advance(ticks)
+    engine_s = time.perf_counter() - t0
+
+    diffs = {
+        "guest_demand": _maxdiff(block.guest_demand, guest),
+        "assigned": _maxdiff(block.assigned, out.assigned),
+        "demand": _maxdiff(block.demand, out.demand),
+        "guest_visible": _maxdiff(block.guest_visible, out.guest_visible),
+        "pressure": _maxdiff(block.pressure, out.pressure),
+        "status": _maxdiff(block.status, out.status),
+        "paging": _maxdiff(block.paging, out.paging),
+        "available": _maxdiff(block.available, out.available),
+        "average_pressure": _maxdiff(block.average_pressure, out.average_pressure),
+    }
+    n = len(sim.names)
+    return {
+        "start": start, "ticks": ticks, "ref_s": ref_s, "engine_s": engine_s,
+        "ref_rate": n * ticks / ref_s, "engine_rate": n * ticks / engine_s,
+        "contended": out.contended_ticks, "managed": int(managed.sum()),
+        "assigned_mismatch": int((block.assigned != np.array(out.assigned)).sum()),
+        "diffs": diffs,
+    }
+
+
+def _maxdiff(engine: np.ndarray, ref) -> float:
+    return float(np.max(np.abs(np.asarray(engine, float) - np.asarray(ref, float)),
+                        initial=0.0))
+
+
+# --------------------------------------------------------------------- main
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--vms", type=int, default=1000, help="number of VMs (1000)")
+    p.add_argument("--ticks", type=int, default=DAY, help="ticks of the day run (86400)")
+    p.add_argument("--ref-ticks", type=int, default=1200,
+                   help="ticks of the pure-Python reference (1200; 0 skips it)")
+    p.add_argument("--ref-start", type=int, default=10 * 3600,
+                   help="second the reference window starts (10:00, a contended hour)")
+    p.add_argument("--block-s", type=int, default=600, help="ticks per engine block (600)")
+    p.add_argument("--sample-s", type=int, default=10, help="sampling period (10)")
+    p.add_argument("--host-factor", type=float, default=0.85,
+                   help="host memory / sum of the VMs' peak demands (0.85)")
+    p.add_argument("--seed", type=int, default=7, help="scenario seed (7)")
+    args = p.parse_args(argv)
+
+    # 1-2. Scenario and day run first, so the peak RSS reflects the engine run.
+    scenario = build_scenario(args.vms, args.seed, args.host_factor)
+    base_mb = peak_rss_mb()
+    day = day_run(scenario, args.ticks, args.block_s, args.sample_s)
+    peak_mb = peak_rss_mb()
+    vm_ticks = args.vms * args.ticks
+    rate = vm_ticks / day["elapsed_s"]
+    static = sum(not vm.memory.dynamic_memory_enabled for vm in scenario.vms)
+    print(f"scenario: {args.vms} VMs ({static} static, all 7 workload kinds), "
+          f"host {scenario.host.memory_mb} MB ({args.host_factor} x sum of peak demands), "
+          f"{len(scenario.events)} events")
+    print(f"day run: {args.ticks} ticks in blocks of {args.block_s}, summary + "
+          f"sample_rows(block, {args.sample_s}) -> {day['sampled_rows']} sampled ticks")
+    print(f"  Simulation() setup {day['setup_s']:.2f} s (not timed); "
+          f"run + summary {day['elapsed_s']:.2f} s")
+    print(f"  {rate / 1e6:.1f} million VM-ticks/s  (target >= 20)")
+    print(f"  peak RSS {peak_mb:.0f} MB (before the run {base_mb:.0f} MB; target <= 1024)")
+    print(f"  min available {day['min_available_mb']} MB; VM-seconds in Warning "
+          f"{day['warning_vm_s']}, paging {day['paging_vm_s']}, smart paging "
+          f"{day['smart_paging_vm_s']}; {day['start_failed']} start failures, "
+          f"{day['events']} event records")
+
+    # 3. Reference loop.
+    ratio = float("nan")
+    ok = True
+    if args.ref_ticks > 0:
+        start = min(args.ref_start, max(1, args.ticks - args.ref_ticks))
+        ref = reference_check(scenario, start, args.ref_ticks)
+        ratio = rate / ref["ref_rate"]
+        print(f"reference: pure-Python for tick: for vm: loop, ticks {ref['start']}.."
+              f"{ref['start'] + ref['ticks']} ({ref['managed']} VMs balanced, "
+              f"{ref['contended']} of {ref['ticks']} ticks contended); demand precomputed")
+        print(f"  {ref['ref_s']:.2f} s = {ref['ref_rate'] / 1e6:.3f} million VM-ticks/s; "
+              f"engine on the same window {ref['engine_rate'] / 1e6:.1f} million VM-ticks/s")
+        print(f"  ratio (day-run rate / reference rate) {ratio:.1f}x  (target >= 10)")
+        worst = max(ref["diffs"].values())
+        ok = worst == 0.0
+        print("  max |engine - reference|: " + ", ".join(
+            f"{k} {d:g}" for k, d in ref["diffs"].items()))
+        print(f"  reference matches the engine: {'yes, exactly' if ok else 'NO'} "
+              f"({ref['assigned_mismatch']} assigned values differ)")
+    print(f"vm_ticks_per_s={rate:.0f} ratio_vs_loop={ratio:.1f} peak_mb={peak_mb:.0f}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
