@@ -135,7 +135,7 @@ def _memory_status(assigned: np.ndarray, demand: np.ndarray, buffer_pct: np.ndar
     """OK / Low / Warning from AvailableMemoryBuffer (spec §2.3, [CODE S24])."""
     spare = assigned - demand
     ideal = demand * (buffer_pct / 100.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         avail_pct = np.rint(100.0 * spare / ideal)
     ok = np.where(ideal > 0, avail_pct > 80, spare >= 0)
     status = np.where(ok, MemoryStatus.OK, MemoryStatus.LOW).astype(np.int8)

@@ -176,6 +176,7 @@ class Simulation:
         for i in np.flatnonzero(v.vsc_at <= t):
             v.vsc_at[i] = INF
             v.vsc_ready[i] = True
+            v.demand[i] = v.guest_demand[i]  # its first report, before any reclaim reads it
             self._record(i, "guest_ready", "The Dynamic Memory integration service reported.")
             if v.smart_paging[i] > 0:
                 v.smart_paging[i] = 0.0
@@ -305,7 +306,7 @@ class Simulation:
         guest = out.guest_demand[rows]
         if active.any():
             times = out.time[rows]
-            guest[:] = self._bank.demand(times, np.where(active, v.boot_time, np.nan))
+            self._bank.demand(times, np.where(active, v.boot_time, np.nan), out=guest)
             guest *= active
         else:
             guest[:] = 0.0

@@ -134,6 +134,8 @@ class WindowCommands(QObject):
         dialog = SettingsDialog(vm, self.w.document.vm(vm).memory, scenario.host.version,
                                 running, scenario.host.name, self.w)
         dialog.settings_applied.connect(self.apply_memory)
+        if self.settings_dialog is not None:
+            self.settings_dialog.deleteLater()  # one dialog kept at a time
         self.settings_dialog = dialog
         dialog.open()
 

@@ -1,4 +1,4 @@
-"""Small builders for engine test scenarios (plain dicts, validated by ``parse_scenario``).
+"""Builders for engine test scenarios: plain dicts, validated by ``parse_scenario``.
 
 Every builder returns the JSON shape of the scenario contract, so a test reads
 like the scenario file it stands for. Hosts default to ``vm_overhead_mb = 0``
@@ -16,11 +16,22 @@ from dmgui.core.engine import Simulation
 from dmgui.core.scenario import Scenario, parse_scenario
 
 
-def dm(startup: int = 1024, minimum: int = 512, maximum: int = 4096,
-       buffer: int = 20, weight: int = 5000) -> dict:
+def dm(
+    startup: int = 1024,
+    minimum: int = 512,
+    maximum: int = 4096,
+    buffer: int = 20,
+    weight: int = 5000,
+) -> dict:
     """Dynamic Memory settings."""
-    return {"dynamic_memory_enabled": True, "startup_mb": startup, "minimum_mb": minimum,
-            "maximum_mb": maximum, "buffer_percent": buffer, "weight": weight}
+    return {
+        "dynamic_memory_enabled": True,
+        "startup_mb": startup,
+        "minimum_mb": minimum,
+        "maximum_mb": maximum,
+        "buffer_percent": buffer,
+        "weight": weight,
+    }
 
 
 def static(startup: int = 1024, weight: int = 5000) -> dict:
@@ -33,25 +44,46 @@ def constant(mb: float) -> dict:
 
 
 def trace(points: Sequence[tuple[float, float]], interpolation: str = "step") -> dict:
-    return {"kind": "trace", "points": [list(p) for p in points],
-            "interpolation": interpolation}
+    return {
+        "kind": "trace",
+        "points": [list(p) for p in points],
+        "interpolation": interpolation,
+    }
 
 
-def vm(name: str, memory: dict | None = None, workload: dict | None = None, *,
-       autostart: bool = True, integration_services: bool = True,
-       boot_delay_s: int | None = None) -> dict:
-    out = {"name": name, "memory": memory if memory is not None else dm(),
-           "workload": workload if workload is not None else constant(256),
-           "autostart": autostart, "integration_services": integration_services}
+def vm(
+    name: str,
+    memory: dict | None = None,
+    workload: dict | None = None,
+    *,
+    autostart: bool = True,
+    integration_services: bool = True,
+    boot_delay_s: int | None = None,
+) -> dict:
+    out = {
+        "name": name,
+        "memory": memory if memory is not None else dm(),
+        "workload": workload if workload is not None else constant(256),
+        "autostart": autostart,
+        "integration_services": integration_services,
+    }
     if boot_delay_s is not None:
         out["boot_delay_s"] = boot_delay_s
     return out
 
 
-def host(memory_mb: int = 8192, version: str = "2012R2", reserve_mb: int = 0,
-         vm_overhead_mb: int = 0) -> dict:
-    return {"memory_mb": memory_mb, "version": version, "reserve_mb": reserve_mb,
-            "vm_overhead_mb": vm_overhead_mb}
+def host(
+    memory_mb: int = 8192,
+    version: str = "2012R2",
+    reserve_mb: int = 0,
+    vm_overhead_mb: int = 0,
+) -> dict:
+    return {
+        "memory_mb": memory_mb,
+        "version": version,
+        "reserve_mb": reserve_mb,
+        "vm_overhead_mb": vm_overhead_mb,
+    }
 
 
 def event(at_s: int, vm_name: str, action: str, memory: dict | None = None) -> dict:
@@ -61,13 +93,25 @@ def event(at_s: int, vm_name: str, action: str, memory: dict | None = None) -> d
     return out
 
 
-def scenario(vms: Iterable[dict], host_: dict | None = None,
-             events: Iterable[dict] = (), seed: int = 0) -> Scenario:
-    return parse_scenario({"host": host_ if host_ is not None else host(),
-                           "vms": list(vms), "events": list(events), "seed": seed})
+def scenario(
+    vms: Iterable[dict],
+    host_: dict | None = None,
+    events: Iterable[dict] = (),
+    seed: int = 0,
+) -> Scenario:
+    return parse_scenario(
+        {
+            "host": host_ if host_ is not None else host(),
+            "vms": list(vms),
+            "events": list(events),
+            "seed": seed,
+        }
+    )
 
 
-def simulate(sc: Scenario, ticks: int, seed: int | None = None) -> tuple[Simulation, Block]:
+def simulate(
+    sc: Scenario, ticks: int, seed: int | None = None
+) -> tuple[Simulation, Block]:
     """Run ``ticks`` seconds in one block."""
     sim = Simulation(sc, seed=seed)
     return sim, sim.advance(ticks)
@@ -85,5 +129,8 @@ def kinds(sim: Simulation, vm_name: str | None = None) -> list[str]:
 
 
 def records(sim: Simulation, kind: str, vm_name: str | None = None) -> list:
-    return [e for e in sim.event_log
-            if e.kind == kind and (vm_name is None or e.vm == vm_name)]
+    return [
+        e
+        for e in sim.event_log
+        if e.kind == kind and (vm_name is None or e.vm == vm_name)
+    ]

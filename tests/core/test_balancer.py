@@ -1,4 +1,4 @@
-"""Unit tests of the balancer's pure functions (spec §3.1, §3.3, §7.5; docs/model.md)."""
+"""Unit tests of the balancer's pure functions (spec §3.1, §3.3, §7.5)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,14 @@ from hypothesis import strategies as st
 
 from dmgui.core import balancer
 from dmgui.core.balancer import (
-    align_down, align_up, balloon_rate_mb, contended_step, priority_fill, targets,
-    uncontended_step, weight_groups,
+    align_down,
+    align_up,
+    balloon_rate_mb,
+    contended_step,
+    priority_fill,
+    targets,
+    uncontended_step,
+    weight_groups,
 )
 
 
@@ -18,7 +24,7 @@ def arr(*values: float) -> np.ndarray:
     return np.array(values, dtype=float)
 
 
-# -- alignment and rates ------------------------------------------------------------------
+# -- alignment and rates ---------------------------------------------------------------
 
 
 def test_align_up_and_down():
@@ -38,22 +44,34 @@ def test_alignment_brackets_the_value(x):
 
 def test_balloon_rate_is_five_percent_of_startup_even_and_at_least_2():
     assert balancer.BALLOON_RATE_FRACTION == 0.05
-    assert balloon_rate_mb(arr(1024, 512, 32, 8, 4096, 1000)).tolist() == [50, 24, 2, 2, 204, 50]
+    assert balloon_rate_mb(arr(1024, 512, 32, 8, 4096, 1000)).tolist() == [
+        50,
+        24,
+        2,
+        2,
+        204,
+        50,
+    ]
 
 
-# -- targets ------------------------------------------------------------------------------
+# -- targets ---------------------------------------------------------------------------
 
 
 def test_targets_floor_is_demand_target_adds_buffer_both_aligned():
-    floor, target = targets(arr(1000, 999, 300), arr(1.2, 1.2, 1.2), arr(32, 32, 32),
-                            arr(8192, 8192, 8192))
+    floor, target = targets(
+        arr(1000, 999, 300), arr(1.2, 1.2, 1.2), arr(32, 32, 32), arr(8192, 8192, 8192)
+    )
     assert floor.tolist() == [1000, 1000, 300]
     assert target.tolist() == [1200, 1200, 360]  # 999 × 1.2 = 1198.8 → 1200
 
 
 def test_targets_clamp_to_minimum_and_maximum():
-    floor, target = targets(arr(300, 1054, 0, 5000), arr(1.2, 1.2, 1.5, 1.05),
-                            arr(512, 512, 64, 512), arr(4096, 1024, 1024, 4096))
+    floor, target = targets(
+        arr(300, 1054, 0, 5000),
+        arr(1.2, 1.2, 1.5, 1.05),
+        arr(512, 512, 64, 512),
+        arr(4096, 1024, 1024, 4096),
+    )
     assert floor.tolist() == [512, 1024, 64, 4096]
     assert target.tolist() == [512, 1024, 64, 4096]
 
@@ -66,8 +84,16 @@ def test_targets_broadcast_over_ticks():
 
 
 @given(
-    st.lists(st.tuples(st.floats(0, 1e6), st.integers(5, 2000), st.integers(16, 4096),
-                       st.integers(0, 4096)), min_size=1, max_size=8)
+    st.lists(
+        st.tuples(
+            st.floats(0, 1e6),
+            st.integers(5, 2000),
+            st.integers(16, 4096),
+            st.integers(0, 4096),
+        ),
+        min_size=1,
+        max_size=8,
+    )
 )
 def test_targets_are_even_ordered_and_within_bounds(rows):
     demand = arr(*[r[0] for r in rows])
@@ -81,7 +107,7 @@ def test_targets_are_even_ordered_and_within_bounds(rows):
     assert np.all(floor <= target)
 
 
-# -- weight groups ------------------------------------------------------------------------
+# -- weight groups ---------------------------------------------------------------------
 
 
 def test_weight_groups_highest_first_equal_weights_together():
@@ -106,7 +132,7 @@ def test_weight_groups_partition_in_descending_weight(weights):
         assert np.all(w[g] == w[g[0]])
 
 
-# -- uncontended step ---------------------------------------------------------------------
+# -- uncontended step ------------------------------------------------------------------
 
 
 def test_uncontended_step_grows_at_once_and_shrinks_by_at_most_rate():
@@ -123,10 +149,10 @@ def test_uncontended_shrink_reaches_target_in_steps():
         a = uncontended_step(a, target, rate)
         path.append(float(a[0]))
     assert path[-1] == 512 and len(path) == 12
-    assert all(0 < x - y <= 50 for x, y in zip(path, path[1:]))
+    assert all(0 < x - y <= 50 for x, y in zip(path, path[1:], strict=False))
 
 
-# -- priority fill ------------------------------------------------------------------------
+# -- priority fill ---------------------------------------------------------------------
 
 
 def test_priority_fill_serves_groups_in_order():
@@ -157,64 +183,102 @@ def test_priority_fill_never_exceeds_need_or_budget(items, budget):
     assert give.sum() <= max(budget, 0) + 1e-6
     assert give.sum() == pytest.approx(min(max(budget, 0), need.sum()), abs=1e-6)
     # A group only gets something once every higher group is full.
-    for hi, lo in zip(groups, groups[1:]):
+    for hi, lo in zip(groups, groups[1:], strict=False):
         if give[lo].sum() > 0:
             np.testing.assert_allclose(give[hi], need[hi])
 
 
-# -- contended step -----------------------------------------------------------------------
+# -- contended step --------------------------------------------------------------------
 
 
 def _contended(assigned, floor, target, minimum, rate, weight, pool):
-    return contended_step(arr(*assigned), arr(*floor), arr(*target), arr(*minimum),
-                          arr(*rate), weight_groups(arr(*weight)), pool)
+    return contended_step(
+        arr(*assigned),
+        arr(*floor),
+        arr(*target),
+        arr(*minimum),
+        arr(*rate),
+        weight_groups(arr(*weight)),
+        pool,
+    )
 
 
 def test_contended_demand_before_buffer():
     # Both at 1000 demand, targets 1200 and 2000; pool 2300: floors first (2000), the
     # remaining 300 to the higher weight's buffer.
-    got = _contended([1000, 1000], [1000, 1000], [2000, 1200], [512, 512], [50, 50],
-                     [9000, 1000], 2300)
+    got = _contended(
+        [1000, 1000],
+        [1000, 1000],
+        [2000, 1200],
+        [512, 512],
+        [50, 50],
+        [9000, 1000],
+        2300,
+    )
     assert got.tolist() == [1300, 1000]
 
 
 def test_contended_low_weight_floor_served_before_high_weight_buffer():
-    got = _contended([600, 600], [1000, 1000], [2000, 1200], [512, 512], [50, 50],
-                     [9000, 1000], 2100)
+    got = _contended(
+        [600, 600], [1000, 1000], [2000, 1200], [512, 512], [50, 50], [9000, 1000], 2100
+    )
     assert got.tolist() == [1100, 1000]
 
 
 def test_contended_higher_weight_served_first_below_demand():
-    got = _contended([1000, 1000], [1500, 1500], [1800, 1800], [512, 512], [50, 50],
-                     [9000, 1000], 2400)
+    got = _contended(
+        [1000, 1000],
+        [1500, 1500],
+        [1800, 1800],
+        [512, 512],
+        [50, 50],
+        [9000, 1000],
+        2400,
+    )
     # keep = 950 each; spare 500: all to the high weight (needs 550 to its floor).
     assert got.tolist() == [1450, 950]
 
 
 def test_contended_equal_weights_share_pro_rata():
-    got = _contended([512, 512], [1512, 812], [2000, 1000], [512, 512], [50, 50],
-                     [5000, 5000], 1024 + 650)
+    got = _contended(
+        [512, 512],
+        [1512, 812],
+        [2000, 1000],
+        [512, 512],
+        [50, 50],
+        [5000, 5000],
+        1024 + 650,
+    )
     # spare 650 shared in proportion to what each misses of its demand: 1000 : 300.
     assert got.tolist() == [1012, 662]
 
 
 def test_contended_keeps_what_ballooning_cannot_take_yet():
-    got = _contended([2000, 600], [600, 2000], [720, 2400], [512, 512], [100, 50],
-                     [1000, 9000], 2600)
+    got = _contended(
+        [2000, 600], [600, 2000], [720, 2400], [512, 512], [100, 50], [1000, 9000], 2600
+    )
     # The low-weight VM only balloons 100 MB this tick, whatever the high one wants.
     assert got[0] == 1900 and got[1] == 700
 
 
 def test_contended_never_below_minimum():
-    got = _contended([600, 600], [2000, 2000], [2400, 2400], [512, 580], [200, 200],
-                     [9000, 1000], 1200)
+    got = _contended(
+        [600, 600],
+        [2000, 2000],
+        [2400, 2400],
+        [512, 580],
+        [200, 200],
+        [9000, 1000],
+        1200,
+    )
     assert np.all(got >= arr(512, 580))
     assert got.sum() <= 1200
 
 
 def test_contended_pool_below_minimums_falls_back_to_minimums():
-    got = _contended([800, 800], [1000, 1000], [1200, 1200], [512, 512], [50, 50],
-                     [5000, 5000], 900)
+    got = _contended(
+        [800, 800], [1000, 1000], [1200, 1200], [512, 512], [50, 50], [5000, 5000], 900
+    )
     assert got.tolist() == [512, 512]
 
 
@@ -229,7 +293,8 @@ def test_contended_pool_below_minimums_falls_back_to_minimums():
             st.integers(0, 4),  # weight level
             st.integers(1, 100),  # rate / 2
         ),
-        min_size=1, max_size=8,
+        min_size=1,
+        max_size=8,
     ),
     st.floats(0, 1.2),
 )

@@ -130,7 +130,9 @@ def test_models_are_frozen():
 def test_diurnal_shape_without_noise():
     w = DiurnalWorkload(base_mb=1000, peak_mb=5000, noise_pct=0, lunch_dip_pct=20)
     v = one(w, [at_hour(h) for h in (3, 8, 10, 12.5, 15, 18, 22)])
-    np.testing.assert_allclose(v, [1000, 3000, 5000, 1000 + 4000 * 0.8, 5000, 3000, 1000])
+    np.testing.assert_allclose(
+        v, [1000, 3000, 5000, 1000 + 4000 * 0.8, 5000, 3000, 1000]
+    )
 
 
 def test_diurnal_is_busy_late_morning_and_near_base_at_night():
@@ -158,7 +160,9 @@ def test_diurnal_is_smooth_between_minutes():
 
 
 def test_leak_is_a_sawtooth_that_drops_at_restart():
-    w = LeakWorkload(base_mb=500, leak_mb_per_hour=60, restart_every_hours=6, restart_phase_hours=1)
+    w = LeakWorkload(
+        base_mb=500, leak_mb_per_hour=60, restart_every_hours=6, restart_phase_hours=1
+    )
     t = np.arange(0, 2 * DAY, 30)
     v = one(w, t)
     np.testing.assert_allclose(v, 500 + 60 * ((t / HOUR + 1) % 6))
@@ -183,7 +187,9 @@ def test_boot_spike_counts_uptime_zero_before_boot_and_when_off():
 
 
 def test_bursty_has_bursts_and_a_mean_in_between():
-    w = BurstyWorkload(base_mb=1000, burst_mb=3000, bursts_per_hour=6, burst_seconds=120)
+    w = BurstyWorkload(
+        base_mb=1000, burst_mb=3000, bursts_per_hour=6, burst_seconds=120
+    )
     v = one(w, np.arange(DAY), seed=7)
     assert set(np.unique(v)) == {1000.0, 4000.0}
     assert 1000 < v.mean() < 4000
@@ -229,9 +235,18 @@ seed = st.none() | st.integers(0, 2**64 - 1)
 
 @st.composite
 def trace(draw):
-    times = sorted(draw(st.lists(st.floats(0, 5e5) | st.integers(0, 500_000), min_size=1, max_size=8)))
+    times = sorted(
+        draw(
+            st.lists(
+                st.floats(0, 5e5) | st.integers(0, 500_000), min_size=1, max_size=8
+            )
+        )
+    )
     values = draw(st.lists(mb, min_size=len(times), max_size=len(times)))
-    return TraceWorkload(points=list(zip(times, values)), interpolation=draw(st.sampled_from(["linear", "step"])))
+    return TraceWorkload(
+        points=list(zip(times, values, strict=True)),
+        interpolation=draw(st.sampled_from(["linear", "step"])),
+    )
 
 
 @st.composite
@@ -239,10 +254,15 @@ def diurnal(draw):
     base, start_h = draw(mb), draw(hour)
     end_h = draw(hour.filter(lambda h: (h - start_h) % 24 != 0))
     return DiurnalWorkload(
-        base_mb=base, peak_mb=base + draw(mb), start_hour=start_h,
-        end_hour=end_h, ramp_minutes=draw(st.floats(0, 720)),
-        lunch_dip_pct=draw(st.floats(0, 100)), noise_pct=draw(st.floats(0, 50)),
-        day_offset_s=draw(st.floats(-DAY, DAY)), seed=draw(seed),
+        base_mb=base,
+        peak_mb=base + draw(mb),
+        start_hour=start_h,
+        end_hour=end_h,
+        ramp_minutes=draw(st.floats(0, 720)),
+        lunch_dip_pct=draw(st.floats(0, 100)),
+        noise_pct=draw(st.floats(0, 50)),
+        day_offset_s=draw(st.floats(-DAY, DAY)),
+        seed=draw(seed),
     )
 
 
@@ -250,14 +270,35 @@ workload = st.one_of(
     st.builds(ConstantWorkload, mb=mb),
     trace(),
     diurnal(),
-    st.builds(BurstyWorkload, base_mb=mb, burst_mb=mb, bursts_per_hour=st.floats(0, 60),
-              burst_seconds=st.floats(1, 3600), seed=seed),
-    st.builds(MediaStreamingWorkload, idle_mb=mb, per_stream_mb=mb, max_streams=st.integers(0, 256),
-              evening_start_hour=st.just(18.0) | st.floats(0, 23), evening_end_hour=st.just(23.5),
-              session_minutes=st.floats(1, 1440), day_offset_s=st.floats(-DAY, DAY), seed=seed),
-    st.builds(LeakWorkload, base_mb=mb, leak_mb_per_hour=st.floats(0, 1e4),
-              restart_every_hours=st.floats(1 / 60, 8760), restart_phase_hours=st.floats(0, 8760)),
-    st.builds(BootSpikeWorkload, steady_mb=mb, spike_mb=mb, decay_s=st.floats(1, 86400)),
+    st.builds(
+        BurstyWorkload,
+        base_mb=mb,
+        burst_mb=mb,
+        bursts_per_hour=st.floats(0, 60),
+        burst_seconds=st.floats(1, 3600),
+        seed=seed,
+    ),
+    st.builds(
+        MediaStreamingWorkload,
+        idle_mb=mb,
+        per_stream_mb=mb,
+        max_streams=st.integers(0, 256),
+        evening_start_hour=st.just(18.0) | st.floats(0, 23),
+        evening_end_hour=st.just(23.5),
+        session_minutes=st.floats(1, 1440),
+        day_offset_s=st.floats(-DAY, DAY),
+        seed=seed,
+    ),
+    st.builds(
+        LeakWorkload,
+        base_mb=mb,
+        leak_mb_per_hour=st.floats(0, 1e4),
+        restart_every_hours=st.floats(1 / 60, 8760),
+        restart_phase_hours=st.floats(0, 8760),
+    ),
+    st.builds(
+        BootSpikeWorkload, steady_mb=mb, spike_mb=mb, decay_s=st.floats(1, 86400)
+    ),
 )
 boot_time = st.none() | st.floats(0, 1e6) | st.just(np.nan)
 start = st.integers(0, 400 * DAY)
@@ -268,17 +309,34 @@ def boots(draw_list, n):
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(workload, min_size=1, max_size=6), st.lists(boot_time, min_size=6, max_size=6),
-       start, st.integers(1, 900), st.integers(-2**40, 2**40))
-def test_demand_is_finite_and_non_negative(workloads, boot_list, t0, length, scenario_seed):
-    v = demand(workloads, np.arange(t0, t0 + length), boots(boot_list, len(workloads)), scenario_seed)
+@given(
+    st.lists(workload, min_size=1, max_size=6),
+    st.lists(boot_time, min_size=6, max_size=6),
+    start,
+    st.integers(1, 900),
+    st.integers(-(2**40), 2**40),
+)
+def test_demand_is_finite_and_non_negative(
+    workloads, boot_list, t0, length, scenario_seed
+):
+    v = demand(
+        workloads,
+        np.arange(t0, t0 + length),
+        boots(boot_list, len(workloads)),
+        scenario_seed,
+    )
     assert v.shape == (length, len(workloads))
     assert np.all(np.isfinite(v)) and np.all(v >= 0)
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(workload, min_size=1, max_size=6), st.lists(boot_time, min_size=6, max_size=6),
-       start, st.integers(2, 1500), st.data())
+@given(
+    st.lists(workload, min_size=1, max_size=6),
+    st.lists(boot_time, min_size=6, max_size=6),
+    start,
+    st.integers(2, 1500),
+    st.data(),
+)
 def test_chunking_does_not_change_values(workloads, boot_list, t0, length, data):
     bank = WorkloadBank(workloads, seed=11)
     b = boots(boot_list, len(workloads))
@@ -287,7 +345,9 @@ def test_chunking_does_not_change_values(workloads, boot_list, t0, length, data)
     cuts = sorted(data.draw(st.sets(st.integers(1, length - 1), max_size=4)))
     parts = [bank.demand(chunk, b) for chunk in np.split(times, cuts)]
     np.testing.assert_array_equal(np.concatenate(parts), whole)
-    picked = np.array(sorted(data.draw(st.sets(st.integers(0, length - 1), min_size=1))))
+    picked = np.array(
+        sorted(data.draw(st.sets(st.integers(0, length - 1), min_size=1)))
+    )
     np.testing.assert_array_equal(bank.demand(times[picked], b), whole[picked])
 
 
@@ -302,8 +362,10 @@ def test_every_kind_survives_chunking_over_a_day(kind):
 
 
 def test_trace_with_points_inside_minutes_survives_chunking():
-    w = [TraceWorkload(points=[(t, (t * 7) % 1000) for t in range(13, 5000, 37)]),
-         TraceWorkload(points=[(0, 5), (3600, 9)], interpolation="step")]
+    w = [
+        TraceWorkload(points=[(t, (t * 7) % 1000) for t in range(13, 5000, 37)]),
+        TraceWorkload(points=[(0, 5), (3600, 9)], interpolation="step"),
+    ]
     bank = WorkloadBank(w)
     times = np.arange(6000)
     whole = bank.demand(times, np.zeros(2))
@@ -319,7 +381,9 @@ WEEK = np.arange(0, 7 * DAY, 7)
 
 
 def test_same_seed_gives_identical_output():
-    np.testing.assert_array_equal(demand(RANDOM, WEEK, seed=42), demand(RANDOM, WEEK, seed=42))
+    np.testing.assert_array_equal(
+        demand(RANDOM, WEEK, seed=42), demand(RANDOM, WEEK, seed=42)
+    )
 
 
 def test_other_scenario_seed_changes_every_random_kind():
@@ -341,20 +405,30 @@ def test_explicit_workload_seed_ignores_scenario_seed_and_position():
 
 
 def test_a_vm_does_not_depend_on_the_other_vms():
-    mixed = [{"kind": k} for k in GENERATOR_KINDS] + [{"kind": "trace", "points": [[0, 1], [99, 9]]}]
-    alone = demand(mixed[:1] + [{"kind": "constant", "mb": 0}] * 5, WEEK, boot=np.zeros(6))
+    mixed = [{"kind": k} for k in GENERATOR_KINDS] + [
+        {"kind": "trace", "points": [[0, 1], [99, 9]]}
+    ]
+    alone = demand(
+        mixed[:1] + [{"kind": "constant", "mb": 0}] * 5, WEEK, boot=np.zeros(6)
+    )
     together = demand(mixed, WEEK, boot=np.zeros(6))
     np.testing.assert_array_equal(alone[:, 0], together[:, 0])
 
 
-
 def test_bank_order_does_not_matter_for_seeded_workloads():
     # The bank evaluates kind by kind and then restores VM order.
-    mixed = [{"kind": k, "seed": i} for i, k in enumerate(("diurnal", "bursty", "media_streaming"))]
+    mixed = [
+        {"kind": k, "seed": i}
+        for i, k in enumerate(("diurnal", "bursty", "media_streaming"))
+    ]
     mixed += [{"kind": "leak"}, {"kind": "boot_spike"}, {"kind": "constant", "mb": 3}]
     boot = np.arange(6) * 100.0
     grouped = demand(mixed + mixed, WEEK, boot=np.tile(boot, 2))
-    interleaved = demand([w for pair in zip(mixed, mixed) for w in pair], WEEK, boot=boot.repeat(2))
+    interleaved = demand(
+        [w for pair in zip(mixed, mixed, strict=True) for w in pair],
+        WEEK,
+        boot=boot.repeat(2),
+    )
     np.testing.assert_array_equal(interleaved[:, ::2], grouped[:, :6])
     np.testing.assert_array_equal(interleaved[:, 1::2], grouped[:, 6:])
 
@@ -365,3 +439,31 @@ def test_demand_checks_shapes_and_handles_empty_input():
     assert WorkloadBank([]).demand(np.arange(3), np.zeros(0)).shape == (3, 0)
     with pytest.raises(ValueError, match="boot_times"):
         bank.demand(np.arange(3), np.zeros(3))
+
+
+def test_names_make_a_vms_pattern_follow_its_name():
+    workloads = [{"kind": "bursty"}, {"kind": "diurnal"}, {"kind": "media_streaming"}]
+    names = ["web", "sql", "plex"]
+    a = WorkloadBank(workloads, seed=5, names=names).demand(WEEK, np.zeros(3))
+    b = WorkloadBank(workloads[::-1], seed=5, names=names[::-1]).demand(
+        WEEK, np.zeros(3)
+    )
+    np.testing.assert_array_equal(a, b[:, ::-1])
+    renamed = WorkloadBank(workloads, seed=5, names=["web2", "sql", "plex"])
+    assert not np.array_equal(renamed.demand(WEEK, np.zeros(3))[:, 0], a[:, 0])
+    with pytest.raises(ValueError, match="names"):
+        WorkloadBank(workloads, names=names[:2])
+
+
+def test_out_receives_the_result_even_as_a_strided_view():
+    workloads = [{"kind": k} for k in (*GENERATOR_KINDS, "diurnal", "leak")]
+    bank = WorkloadBank(workloads, seed=3)
+    times, boot = np.arange(1000, 1600), np.linspace(0, 900, len(workloads))
+    expected = bank.demand(times, boot)
+    big = np.full((900, 2 * len(workloads)), -1.0)
+    view = big[100:700, ::2]
+    assert bank.demand(times, boot, out=view) is view
+    np.testing.assert_array_equal(view, expected)
+    assert np.all(big[:, 1::2] == -1) and np.all(big[:100] == -1)
+    with pytest.raises(ValueError, match="out"):
+        bank.demand(times, boot, out=np.empty((600, 3)))

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Slot
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
-
-import pyqtgraph as pg  # noqa: I001  (after PySide6, style.md §5.8)
 
 from dmgui.qt.plots.history import PlotHistory
 from dmgui.qt.plots.style import BACKGROUND, COLOURS, format_clock
@@ -58,7 +57,7 @@ class PlotTab(QWidget):
         self._cursors.append((plot, line))
 
     def nearest(self, x: float) -> int | None:
-        """Index of the drawn column nearest to time ``x`` (None when nothing is drawn)."""
+        """Index of the drawn column nearest to time ``x`` (None if none is drawn)."""
         n = self.times.size
         if n == 0:
             return None

@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 
+from dmgui.core.block import Block
 from dmgui.core.frame import Frame
 from dmgui.core.memory import MemorySettings
 from dmgui.core.ring import RingBuffer
@@ -58,7 +59,7 @@ class PlotHistory:
     # -- feeding -----------------------------------------------------------------
 
     def add(self, frame: Frame) -> None:
-        """Append the rows of ``frame`` worth keeping; reset when columns changed meaning."""
+        """Append the rows of ``frame`` worth keeping; reset on a new generation."""
         if frame.generation != self.generation or frame.names != self.names:
             self._reset(frame)
         self.settings = frame.settings
@@ -67,9 +68,11 @@ class PlotHistory:
             return
         if len(self) and block.time[0] <= self.newest_time():
             self._reset(frame)  # time went backwards without a new generation
-        keep = np.flatnonzero(block.time % self.step_s == 0)
-        if keep.size:
-            self._append(block.rows(keep))
+        if self.step_s == 1:
+            rows = slice(-_CAPACITY, None)  # older rows would be overwritten at once
+        else:
+            rows = np.flatnonzero(block.time % self.step_s == 0)[-_CAPACITY:]
+        self._append(block, rows)
 
     def clear(self) -> None:
         """Forget every row (names and settings stay)."""
@@ -101,13 +104,16 @@ class PlotHistory:
 
     def times(self) -> np.ndarray:
         """[T] simulated seconds of the rows in the window."""
-        return self._host.column(0)[self.window_start():]
+        return self._host.column(0)[self.window_start() :]
 
     def host(self) -> dict[str, np.ndarray]:
         """[T] series ``assigned`` (total), ``available`` and ``average_pressure``."""
-        rows = self._host.view()[self.window_start():]
-        return {"assigned": rows[:, 1], "available": rows[:, 2],
-                "average_pressure": rows[:, 3]}
+        rows = self._host.view()[self.window_start() :]
+        return {
+            "assigned": rows[:, 1],
+            "available": rows[:, 2],
+            "average_pressure": rows[:, 3],
+        }
 
     def vm(self, index: int) -> dict[str, np.ndarray]:
         """[T] series ``assigned``, ``demand``, ``pressure`` and ``state`` of one VM."""
@@ -116,7 +122,7 @@ class PlotHistory:
 
     def matrix(self, key: str) -> np.ndarray:
         """[VMs, T] values of ``key`` (``pressure``, ``state``, ...) in the window."""
-        return self._vm[key].view()[self.window_start():].T
+        return self._vm[key].view()[self.window_start() :].T
 
     # -- internals ---------------------------------------------------------------
 
@@ -134,21 +140,27 @@ class PlotHistory:
             "state": RingBuffer(_CAPACITY, n_vms, np.int8),
         }
 
-    def _append(self, block) -> None:
-        reported = block.demand > 0  # the engine writes 0 where the guest does not report
-        host = np.empty((len(block), _HOST_COLUMNS))
-        host[:, 0] = block.time
-        host[:, 1] = block.assigned.sum(axis=1)
-        host[:, 2] = block.available
-        host[:, 3] = np.where(reported.any(axis=1), block.average_pressure, np.nan)
+    def _append(self, block: Block, rows: slice | np.ndarray) -> None:
+        time = block.time[rows]
+        if time.size == 0:
+            return
+        assigned, demand = block.assigned[rows], block.demand[rows]
+        reported = demand > 0  # the engine writes 0 where the guest does not report
+        host = np.empty((time.size, _HOST_COLUMNS))
+        host[:, 0] = time
+        host[:, 1] = assigned.sum(axis=1)
+        host[:, 2] = block.available[rows]
+        host[:, 3] = np.where(
+            reported.any(axis=1), block.average_pressure[rows], np.nan
+        )
         self._host.extend(host)
-        self._vm["assigned"].extend(block.assigned)
-        self._vm["demand"].extend(np.where(reported, block.demand, np.nan))
-        self._vm["pressure"].extend(np.where(reported, block.pressure, np.nan))
-        self._vm["state"].extend(block.state)
+        self._vm["assigned"].extend(assigned)
+        self._vm["demand"].extend(np.where(reported, demand, np.nan))
+        self._vm["pressure"].extend(np.where(reported, block.pressure[rows], np.nan))
+        self._vm["state"].extend(block.state[rows])
 
     def _rethin(self) -> None:
-        """Keep the first stored row of each ``step_s`` bucket (the window's step changed)."""
+        """Keep the first stored row of each ``step_s`` bucket (after a step change)."""
         times = self._host.column(0)
         buckets = np.floor_divide(times, self.step_s)
         keep = np.flatnonzero(np.r_[True, np.diff(buckets) > 0])

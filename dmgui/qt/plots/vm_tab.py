@@ -1,0 +1,193 @@
+"""The "Virtual machine" tab: demand, assigned memory and buffer target of one VM."""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QWidget
+
+from dmgui.core.balancer import targets
+from dmgui.core.memory import MemorySettings
+from dmgui.core.states import VmState
+from dmgui.qt.plots.base import PlotTab
+from dmgui.qt.plots.history import PlotHistory
+from dmgui.qt.plots.style import (
+    COLOURS,
+    add_legend,
+    empty_text,
+    new_curve,
+    new_plot,
+    pen,
+    window_range,
+)
+
+NO_DATA = "No data yet — press Run"
+NO_VM = "Select a virtual machine to plot it"
+_LEVELS = {"minimum": "Minimum", "maximum": "Maximum", "startup": "Startup"}
+
+
+class VmTab(PlotTab):
+    """Memory Demand, Assigned Memory and buffer target of the selected VM over time."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.selected: str | None = None
+        self.plot = new_plot(self.graphics, 0)
+        self.curves = {
+            key: new_curve(self.plot, key) for key in ("target", "demand", "assigned")
+        }
+        add_legend(
+            self.graphics,
+            1,
+            {
+                "Assigned Memory": self.curves["assigned"],
+                "Memory Demand": self.curves["demand"],
+                "Buffer target (demand + buffer)": self.curves["target"],
+            },
+        )
+        self.levels = {key: self._level_line(key) for key in _LEVELS}
+        self.hint = empty_text(self.plot, NO_DATA)
+        self.add_cursor(self.plot)
+        self._series: dict[str, np.ndarray] = {}
+        self._set_title("", None)
+
+    def update_from(self, history: PlotHistory) -> None:
+        """Draw the selected VM's series from ``history``."""
+        index = _index_of(history.names, self.selected)
+        if index is None or len(history) == 0:
+            self._show_empty(history, index)
+        else:
+            self._show_vm(history, index)
+        self.refresh_hover()
+
+    def describe(self, plot: pg.PlotItem, index: int, y: float) -> str:
+        """``t=… demand … MB assigned … MB target … MB pressure … %``."""
+        s = self._series
+        parts = [self.clock(self.times[index]), VmState(int(s["state"][index])).label]
+        for key, label in (
+            ("demand", "demand"),
+            ("assigned", "assigned"),
+            ("target", "target"),
+        ):
+            value = s[key][index]
+            if np.isfinite(value):
+                parts.append(f"{label} {value:.0f} MB")
+        if np.isfinite(s["pressure"][index]):
+            parts.append(f"pressure {s['pressure'][index]:.0f} %")
+        return "  ".join(parts)
+
+    # -- drawing -------------------------------------------------------------------
+
+    def _show_vm(self, history: PlotHistory, index: int) -> None:
+        settings = history.settings[index]
+        t = history.times()
+        s = history.vm(index)
+        s["target"] = _buffer_target(s["demand"], settings)
+        for key, curve in self.curves.items():
+            curve.setData(t, s[key])
+        self.times, self._series = t, s
+        self._set_levels(settings)
+        self._set_title(self.selected, settings)
+        self.hint.setVisible(False)
+        self.plot.setXRange(*window_range(t, history.window_s), padding=0)
+        self._fit_y(s, settings)
+
+    def _show_empty(self, history: PlotHistory, index: int | None) -> None:
+        for curve in self.curves.values():
+            curve.setData([], [])
+        self.times, self._series = np.empty(0), {}
+        settings = history.settings[index] if index is not None else None
+        self._set_levels(settings)
+        self._set_title(self.selected if index is not None else "", settings)
+        self.hint.setText(NO_DATA if len(history) == 0 else NO_VM)
+        self.hint.setVisible(True)
+        self.plot.setXRange(0, history.window_s, padding=0)
+        self.plot.setYRange(0, 1024 if settings is None else settings.startup_mb * 1.2)
+
+    def _level_line(self, key: str) -> pg.InfiniteLine:
+        colour = COLOURS[key]
+        line = pg.InfiniteLine(
+            angle=0,
+            pen=pen(key, dashed=True),
+            label=_LEVELS[key] + " {value:.0f} MB",
+            labelOpts={"position": 0.98, "color": colour, "anchors": [(1, 1), (1, 1)]},
+        )
+        line.setVisible(False)
+        self.plot.addItem(line, ignoreBounds=True)
+        return line
+
+    def _set_levels(self, settings: MemorySettings | None) -> None:
+        dynamic = settings is not None and settings.dynamic_memory_enabled
+        values = (
+            {}
+            if settings is None
+            else {
+                "minimum": settings.minimum_mb,
+                "maximum": settings.maximum_mb,
+                "startup": settings.startup_mb,
+            }
+        )
+        for key, line in self.levels.items():
+            shown = settings is not None and (dynamic != (key == "startup"))
+            line.setVisible(shown)
+            if shown:
+                line.setValue(values[key])
+
+    def _set_title(self, name: str | None, settings: MemorySettings | None) -> None:
+        if not name:
+            self.plot.setTitle("Virtual machine", color="#333333", size="11pt")
+            return
+        self.plot.setTitle(
+            f"<b>{html.escape(name)}</b> &nbsp; <small>{_mode(settings)}</small>",
+            color="#333333",
+            size="11pt",
+        )
+
+    def _fit_y(self, s: dict[str, np.ndarray], settings: MemorySettings) -> None:
+        """0 to the data (and Minimum/Startup); Maximum only when near the data."""
+        top = max(_finite_max(s[k]) for k in ("assigned", "demand", "target"))
+        floor = (
+            settings.minimum_mb
+            if settings.dynamic_memory_enabled
+            else settings.startup_mb
+        )
+        top = max(top, floor, 64.0)
+        if settings.dynamic_memory_enabled and settings.maximum_mb <= 1.5 * top:
+            top = settings.maximum_mb
+        self.plot.setYRange(0, top * 1.08, padding=0)
+
+
+def _mode(settings: MemorySettings | None) -> str:
+    """``Dynamic Memory: 512-4096 MB, buffer 20 %`` or ``Static memory: 2048 MB``."""
+    if settings is None:
+        return ""
+    if not settings.dynamic_memory_enabled:
+        return f"Static memory: {settings.startup_mb} MB"
+    return (
+        f"Dynamic Memory: minimum {settings.minimum_mb} MB, maximum "
+        f"{settings.maximum_mb} MB, buffer {settings.buffer_percent} %"
+    )
+
+
+def _buffer_target(demand: np.ndarray, settings: MemorySettings) -> np.ndarray:
+    """The balancer's target (demand + buffer, clamped); NaN where not reported."""
+    if not settings.dynamic_memory_enabled:
+        return np.full(demand.shape, np.nan)
+    factor = 1.0 + settings.buffer_percent / 100.0
+    return targets(
+        demand.astype(float), factor, settings.minimum_mb, settings.maximum_mb
+    )[1]
+
+
+def _finite_max(values: np.ndarray) -> float:
+    finite = values[np.isfinite(values)]
+    return float(finite.max()) if finite.size else 0.0
+
+
+def _index_of(names: tuple[str, ...], name: str | None) -> int | None:
+    try:
+        return names.index(name) if name is not None else None
+    except ValueError:
+        return None
