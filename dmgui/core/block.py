@@ -1,6 +1,10 @@
 """Blocks of per-tick simulation output and the values derived from them.
 
-Derived values follow spec §2.3, §5 and §7.6:
+A block stores what the engine computes — assigned memory and the guests' demand,
+[ticks, VMs] — plus one small :class:`Segment` record per stretch of ticks in which
+no VM changed state or settings. Everything else is derived on first access (and
+cached), so a consumer pays only for what it reads. Derived values follow spec
+§2.3, §5 and §7.6:
 
 * pressure = round(100 × demand / assigned), for DM VMs whose guest reports;
 * Memory Status: "Paging" while a Smart Paging file is in use; otherwise from
@@ -14,136 +18,201 @@ Derived values follow spec §2.3, §5 and §7.6:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
-from dmgui.core.scenario import Host
 from dmgui.core.states import EventRecord, MemoryStatus
-from dmgui.core.vm_arrays import VmArrays
+
+#: AvailableMemoryBuffer > 80 (after rounding) ⇔ 100·spare/ideal > 80.5.
+_OK_RATIO = 80.5 / 100.0
+
+
+def _readonly(arr: np.ndarray) -> np.ndarray:
+    arr.flags.writeable = False
+    return arr
 
 
 @dataclass(frozen=True)
-class Block:
-    """Consecutive ticks of a simulation. Arrays are [ticks, VMs] unless noted; read-only.
+class Segment:
+    """Ticks ``start:stop`` of a block, during which these per-VM values held."""
 
-    Attributes
-    ----------
-    time:            [T] simulated second of each row.
-    state:           VmState codes (int8).
-    assigned:        Assigned Memory, MB.
-    demand:          Memory Demand as Hyper-V reports it (0 when not reported).
-    guest_demand:    the guest's committed memory, reported or not, MB.
-    guest_visible:   Guest Visible Physical Memory, MB.
-    pressure:        Current Pressure, % (0 when not reported).
-    status:          MemoryStatus codes (int8).
-    paging:          MB the guest commits beyond its assigned memory.
-    smart_paging:    MB held in the Smart Paging file.
-    available:       [T] the balancer's Available Memory, MB.
-    average_pressure:[T] the balancer's Average Pressure, %.
-    events:          event records of this block's ticks.
+    start: int
+    stop: int
+    state: np.ndarray  # int8 VmState codes
+    reporting: np.ndarray  # bool: DM, running, guest reports (the balancer moves it)
+    smart_paging: np.ndarray  # MB in the Smart Paging file
+    buffer_percent: np.ndarray
+    guest_visible: np.ndarray  # at the segment's start
+    pool_mb: float  # memory the VMs' assigned memory may use
+
+    def shifted(self, start: int, stop: int) -> Segment:
+        """The same values over other rows (for a sampled block)."""
+        return Segment(start, stop, self.state, self.reporting, self.smart_paging,
+                       self.buffer_percent, self.guest_visible, self.pool_mb)
+
+
+@dataclass(frozen=True, eq=False)
+class Block:
+    """Consecutive ticks of a simulation; arrays are read-only, [ticks, VMs] unless noted.
+
+    Stored: ``time`` [T], ``assigned`` (Assigned Memory, MB), ``guest_demand`` (the
+    guest's commit, reported or not), ``segments`` and ``events``. Derived on first
+    use: ``state``, ``demand`` (Memory Demand as reported, 0 when not),
+    ``guest_visible``, ``pressure``, ``status`` (MemoryStatus codes), ``paging``,
+    ``smart_paging``, ``available`` [T] and ``average_pressure`` [T].
     """
 
     time: np.ndarray
-    state: np.ndarray
     assigned: np.ndarray
-    demand: np.ndarray
     guest_demand: np.ndarray
-    guest_visible: np.ndarray
-    pressure: np.ndarray
-    status: np.ndarray
-    paging: np.ndarray
-    smart_paging: np.ndarray
-    available: np.ndarray
-    average_pressure: np.ndarray
+    segments: tuple[Segment, ...] = ()
     events: tuple[EventRecord, ...] = ()
 
+    #: Names of every per-tick array, stored or derived.
+    ARRAYS = ("time", "state", "assigned", "demand", "guest_demand", "guest_visible",
+              "pressure", "status", "paging", "smart_paging", "available",
+              "average_pressure")
+
     def __post_init__(self) -> None:
-        for value in self.__dict__.values():
-            if isinstance(value, np.ndarray):
-                value.flags.writeable = False
+        for arr in (self.time, self.assigned, self.guest_demand):
+            arr.flags.writeable = False
 
     def __len__(self) -> int:
         return int(self.time.size)
 
+    @property
+    def n_vms(self) -> int:
+        """Number of VM columns."""
+        return int(self.assigned.shape[1])
+
+    def _per_segment(self, fill, dtype=np.float64) -> np.ndarray:
+        out = np.zeros(self.assigned.shape, dtype)
+        for seg in self.segments:
+            fill(out[seg.start:seg.stop], seg)
+        return _readonly(out)
+
+    @cached_property
+    def state(self) -> np.ndarray:
+        def fill(out, seg):
+            out[:] = seg.state
+        return self._per_segment(fill, np.int8)
+
+    @cached_property
+    def smart_paging(self) -> np.ndarray:
+        def fill(out, seg):
+            out[:] = seg.smart_paging
+        return self._per_segment(fill)
+
+    @cached_property
+    def demand(self) -> np.ndarray:
+        def fill(out, seg):
+            np.multiply(self.guest_demand[seg.start:seg.stop], seg.reporting, out=out)
+        return self._per_segment(fill)
+
+    @cached_property
+    def paging(self) -> np.ndarray:
+        out = np.subtract(self.guest_demand, self.assigned)
+        np.maximum(out, 0.0, out=out)
+        return _readonly(out)
+
+    @cached_property
+    def pressure(self) -> np.ndarray:
+        def fill(out, seg):
+            rows = slice(seg.start, seg.stop)
+            # Off VMs have 0 assigned and 0 demand: a floor of 1 MB avoids 0/0, and
+            # running VMs always hold far more than 1 MB.
+            np.multiply(self.guest_demand[rows], 100.0 * seg.reporting, out=out)
+            out /= np.maximum(self.assigned[rows], 1.0)
+            np.rint(out, out=out)
+        return self._per_segment(fill)
+
+    @cached_property
+    def status(self) -> np.ndarray:
+        def fill(out, seg):
+            rows = slice(seg.start, seg.stop)
+            out[:] = memory_status_codes(self.assigned[rows], self.guest_demand[rows],
+                                         seg.buffer_percent)
+            out *= seg.reporting
+            out[:, seg.smart_paging > 0] = MemoryStatus.PAGING
+        return self._per_segment(fill, np.int8)
+
+    @cached_property
+    def guest_visible(self) -> np.ndarray:
+        def fill(out, seg):
+            out[:] = seg.guest_visible
+            cols = np.flatnonzero(seg.reporting)
+            if cols.size:
+                hot = np.maximum.accumulate(self.assigned[seg.start:seg.stop, cols], axis=0)
+                out[:, cols] = np.maximum(hot, seg.guest_visible[cols])
+        return self._per_segment(fill)
+
+    @cached_property
+    def available(self) -> np.ndarray:
+        out = np.empty(len(self))
+        totals = self.assigned.sum(axis=1)
+        for seg in self.segments:
+            out[seg.start:seg.stop] = seg.pool_mb - totals[seg.start:seg.stop]
+        return _readonly(out)
+
+    @cached_property
+    def average_pressure(self) -> np.ndarray:
+        out = np.zeros(len(self))
+        for seg in self.segments:
+            count = int(seg.reporting.sum())
+            if count:
+                out[seg.start:seg.stop] = self.pressure[seg.start:seg.stop].sum(axis=1) / count
+        return _readonly(out)
+
     def rows(self, selector: slice | np.ndarray) -> Block:
-        """A block with only the selected rows (for sampling)."""
-        fields = {
-            name: (value[selector] if isinstance(value, np.ndarray) else value)
-            for name, value in self.__dict__.items()
-        }
-        return Block(**fields)
+        """A block with only the selected rows (a slice or a boolean mask)."""
+        keep = np.zeros(len(self), bool)
+        keep[selector] = True
+        position = np.cumsum(keep)
+        segments = []
+        for seg in self.segments:
+            start = int(position[seg.start - 1]) if seg.start else 0
+            stop = int(position[seg.stop - 1]) if seg.stop else 0
+            if stop > start:
+                segments.append(seg.shifted(start, stop))
+        return Block(self.time[keep], self.assigned[keep], self.guest_demand[keep],
+                     tuple(segments), self.events)
 
 
-class BlockBuilder:
-    """Collects the rows of one :meth:`Simulation.advance` call."""
-
-    def __init__(self, t0: int, n_ticks: int, n_vms: int) -> None:
-        shape = (n_ticks, n_vms)
-        self.t0 = t0
-        self.time = np.arange(t0, t0 + n_ticks, dtype=np.int64)
-        self.state = np.empty(shape, np.int8)
-        self.assigned = np.empty(shape)
-        self.demand = np.zeros(shape)
-        self.guest_demand = np.empty(shape)
-        self.guest_visible = np.empty(shape)
-        self.pressure = np.zeros(shape, np.float32)
-        self.status = np.zeros(shape, np.int8)
-        self.paging = np.empty(shape)
-        self.smart_paging = np.empty(shape)
-        self.available = np.empty(n_ticks)
-        self.average_pressure = np.zeros(n_ticks)
-
-    def fill_segment(self, rows: slice, v: VmArrays, host: Host, managed: np.ndarray) -> None:
-        """Derive the segment's values once ``assigned`` and ``guest_demand`` are in.
-
-        ``v`` holds the settings in force during the segment; ``managed`` are the
-        indices of the VMs the balancer moved (they also report demand).
-        """
-        a = self.assigned[rows]
-        g = self.guest_demand[rows]
-        self.state[rows] = v.state
-        self.smart_paging[rows] = v.smart_paging
-        np.maximum(g - a, 0.0, out=self.paging[rows])
-        self.available[rows] = v.free_pool_mb(host) - a.sum(axis=1)
-        gv = self.guest_visible[rows]
-        gv[:] = v.guest_visible
-        paging_cols = np.flatnonzero(v.smart_paging > 0)
-        self.status[rows, paging_cols] = MemoryStatus.PAGING
-        if managed.size == 0:
-            return
-        am, gm = a[:, managed], g[:, managed]
-        gv[:, managed] = np.maximum(np.maximum.accumulate(am, axis=0), v.guest_visible[managed])
-        v.guest_visible[managed] = gv[-1, managed]
-        self.demand[rows, managed] = gm
-        pressure = np.rint(100.0 * gm / am)
-        self.pressure[rows, managed] = pressure
-        self.average_pressure[rows] = pressure.mean(axis=1)
-        self.status[rows, managed] = _memory_status(am, gm, v.buffer_percent[managed])
-
-    def build(self, events: tuple[EventRecord, ...]) -> Block:
-        """Freeze the collected rows into a :class:`Block`."""
-        return Block(
-            time=self.time, state=self.state, assigned=self.assigned, demand=self.demand,
-            guest_demand=self.guest_demand, guest_visible=self.guest_visible,
-            pressure=self.pressure, status=self.status, paging=self.paging,
-            smart_paging=self.smart_paging, available=self.available,
-            average_pressure=self.average_pressure, events=events,
-        )
-
-
-def _memory_status(assigned: np.ndarray, demand: np.ndarray, buffer_pct: np.ndarray) -> np.ndarray:
-    """OK / Low / Warning from AvailableMemoryBuffer (spec §2.3, [CODE S24])."""
+def memory_status_codes(assigned: np.ndarray, demand: np.ndarray,
+                        buffer_pct: np.ndarray) -> np.ndarray:
+    """OK / Low / Warning codes of reporting DM VMs (spec §2.3, [CODE S24]), int8."""
     spare = assigned - demand
-    ideal = demand * (buffer_pct / 100.0)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        avail_pct = np.rint(100.0 * spare / ideal)
-    ok = np.where(ideal > 0, avail_pct > 80, spare >= 0)
-    status = np.where(ok, MemoryStatus.OK, MemoryStatus.LOW).astype(np.int8)
-    status[spare < 0] = MemoryStatus.WARNING
+    ok = spare > demand * (np.asarray(buffer_pct) * (_OK_RATIO / 100.0))
+    ok &= spare >= 0
+    status = np.full(spare.shape, MemoryStatus.LOW, np.int8)
+    status -= ok.view(np.int8)  # LOW - 1 = OK
+    status += (spare < 0).view(np.int8)  # LOW + 1 = WARNING
     return status
 
 
 def memory_status_scalar(assigned: float, demand: float, buffer_pct: float) -> MemoryStatus:
     """Memory Status of one reporting DM VM (for tests and single values)."""
-    code = _memory_status(np.array([assigned]), np.array([demand]), np.array([buffer_pct]))
+    code = memory_status_codes(np.array([assigned]), np.array([demand]),
+                               np.array([buffer_pct]))
     return MemoryStatus(int(code[0]))
+
+
+class BlockBuilder:
+    """Collects the rows and segments of one :meth:`Simulation.advance` call."""
+
+    def __init__(self, t0: int, n_ticks: int, n_vms: int) -> None:
+        self.t0 = t0
+        self.time = np.arange(t0, t0 + n_ticks, dtype=np.int64)
+        self.assigned = np.empty((n_ticks, n_vms))
+        self.guest_demand = np.empty((n_ticks, n_vms))
+        self.segments: list[Segment] = []
+
+    def add_segment(self, segment: Segment) -> None:
+        """Record the per-VM values that held over ``segment``'s rows."""
+        self.segments.append(segment)
+
+    def build(self, events: tuple[EventRecord, ...]) -> Block:
+        """Freeze the collected rows into a :class:`Block`."""
+        return Block(self.time, self.assigned, self.guest_demand, tuple(self.segments),
+                     events)

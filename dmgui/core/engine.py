@@ -19,7 +19,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from dmgui.core import balancer
-from dmgui.core.block import Block, BlockBuilder
+from dmgui.core.block import Block, BlockBuilder, Segment
 from dmgui.core.memory import MemoryChangeError, MemorySettings, check_memory_change
 from dmgui.core.scenario import Action, Event, Scenario
 from dmgui.core.states import EventRecord, VmState, start_failure_message
@@ -60,6 +60,7 @@ class Simulation:
         self._commands: list[Event] = []
         self._log: list[EventRecord] = []
         self._autostart_done = False
+        self._targets: np.ndarray | None = None
 
     # -- public API -------------------------------------------------------------
 
@@ -305,40 +306,61 @@ class Simulation:
         active = v.active_mask()
         guest = out.guest_demand[rows]
         if active.any():
-            times = out.time[rows]
-            self._bank.demand(times, np.where(active, v.boot_time, np.nan), out=guest)
+            boot = np.where(active, v.boot_time, np.nan)
+            self._bank.demand(out.time[rows], boot, out=guest)
             guest *= active
         else:
             guest[:] = 0.0
-        out.assigned[rows] = v.assigned
-        managed = np.flatnonzero(v.managed_mask())
-        if managed.size:
-            out.assigned[rows, managed] = self._balance(managed, guest[:, managed])
-        out.fill_segment(rows, v, self.host, managed)
+        managed = v.managed_mask()
+        assigned = out.assigned[rows]
+        out.add_segment(Segment(k0, k0 + n, v.state.copy(), managed,
+                                v.smart_paging.copy(), v.buffer_percent.copy(),
+                                v.guest_visible.copy(), v.free_pool_mb(self.host)))
+        if managed.any():
+            self._balance(managed, guest, assigned)
+            peak = np.maximum(v.guest_visible, assigned.max(axis=0))
+            v.guest_visible = np.where(managed, peak, v.guest_visible)
+        else:
+            assigned[:] = v.assigned
         v.guest_demand[:] = guest[-1]
-        v.demand[:] = out.demand[k0 + n - 1]
+        v.demand[:] = guest[-1] * managed
         self.time += n
 
-    def _balance(self, m: np.ndarray, demand: np.ndarray) -> np.ndarray:
-        """Run the balancer over the managed VMs ``m`` for each row of ``demand``."""
+    def _balance(self, managed: np.ndarray, demand: np.ndarray, out: np.ndarray) -> None:
+        """Run the balancer for each row of ``demand``, writing assigned rows to ``out``.
+
+        It works on every column: a VM the balancer does not move gets bounds and
+        target equal to its assigned memory and a balloon rate of 0, so it stays put.
+        """
         v = self.vms
-        floor, target = balancer.targets(demand, v.buffer_factor[m], v.minimum[m], v.maximum[m])
-        others = v.assigned.sum() - v.assigned[m].sum()
-        pool = v.free_pool_mb(self.host) - others
-        rate, minimum = v.rate[m], v.minimum[m]
-        groups = balancer.weight_groups(v.weight[m])
-        out = np.empty_like(target)
-        a = v.assigned[m]
+        lo = np.where(managed, v.minimum, v.assigned)
+        hi = np.where(managed, v.maximum, v.assigned)
+        rate = np.where(managed, v.rate, 0.0)
+        target = self._target_buffer(demand.shape)
+        np.multiply(demand, v.buffer_factor * 0.5, out=target)  # align up to 2 MB:
+        np.ceil(target, out=target)  # ceil(x / 2) * 2
+        target *= 2.0
+        np.clip(target, lo, hi, out=target)
+        pool = v.free_pool_mb(self.host)
+        groups = balancer.weight_groups(v.weight)
+        a = v.assigned.copy()
+        total = np.add.reduce
         for k in range(target.shape[0]):
             row = out[k]
             np.subtract(a, rate, out=row)
             np.maximum(row, target[k], out=row)
-            if row.sum() > pool:
-                row[:] = balancer.contended_step(a, floor[k], target[k], minimum, rate,
-                                                 groups, pool)
+            if total(row) > pool:
+                floor = np.clip(balancer.align_up(demand[k]), lo, hi)
+                row[:] = balancer.contended_step(a, floor, target[k], lo, rate, groups, pool)
             a = row
-        v.assigned[m] = a
-        return out
+        v.assigned[:] = a
+
+    def _target_buffer(self, shape: tuple[int, int]) -> np.ndarray:
+        """A reused scratch array (allocating one per segment costs page faults)."""
+        buf = self._targets
+        if buf is None or buf.shape[0] < shape[0] or buf.shape[1] != shape[1]:
+            buf = self._targets = np.empty(shape)
+        return buf[: shape[0]]
 
 
 def _take_in_order(available: np.ndarray, wanted: float) -> np.ndarray:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from dmgui.core.block import Block
-from dmgui.core.states import EventRecord, MemoryStatus, VmState
+from dmgui.core.states import EventRecord, VmState
 
 PRESSURE_BINS = 1001  # 0..1000 %, higher values land in the last bin
 
@@ -35,43 +35,71 @@ class SummaryAccumulator:
         self.sum_avg_pressure = 0.0
         self.pressure_ticks = 0
         self.events: list[EventRecord] = []
+        self._pending: list[np.ndarray] = []
+        self._pending_cells = 0
 
     def add(self, block: Block) -> None:
-        """Fold one block in."""
+        """Fold one block in (per segment, on the stored arrays: cheap enough for a
+        day of 1,000 VMs)."""
+        if len(block) == 0:
+            self.events.extend(block.events)
+            return
+        a, g = block.assigned, block.guest_demand
         self.ticks += len(block)
-        self.on_ticks += (block.state != VmState.OFF).sum(axis=0)
-        self.sum_assigned += block.assigned.sum(axis=0)
-        np.maximum(self.max_assigned, block.assigned.max(axis=0, initial=0.0),
-                   out=self.max_assigned)
-        reporting = (block.status >= MemoryStatus.OK) & (block.status <= MemoryStatus.WARNING)
-        self.report_ticks += reporting.sum(axis=0)
-        self.sum_demand += block.demand.sum(axis=0)
-        self.paging_s += (block.paging > 0).sum(axis=0)
-        self.warning_s += (block.status == MemoryStatus.WARNING).sum(axis=0)
-        self.smart_paging_s += (block.smart_paging > 0).sum(axis=0)
-        self._add_pressure(block, reporting)
-        if len(block):
-            self.min_available = min(self.min_available, float(block.available.min()))
-        any_reporting = reporting.any(axis=1)
-        self.sum_avg_pressure += float(block.average_pressure[any_reporting].sum())
-        self.pressure_ticks += int(any_reporting.sum())
+        self.sum_assigned += a.sum(axis=0)
+        np.maximum(self.max_assigned, a.max(axis=0), out=self.max_assigned)
+        short = np.greater(g, a)  # the guest commits more than it has: it pages
+        self.paging_s += short.sum(axis=0)
+        totals = a.sum(axis=1)
+        for seg in block.segments:
+            self._add_segment(seg, g, short, totals)
+        self._add_pressure(block)
         self.events.extend(block.events)
 
-    def _add_pressure(self, block: Block, reporting: np.ndarray) -> None:
-        # Bin every cell, then take the non-reporting cells (pressure 0) back out
-        # of bin 0: cheaper than selecting the reporting cells first.
+    def _add_segment(self, seg, g: np.ndarray, short: np.ndarray,
+                     totals: np.ndarray) -> None:
+        rows, n, rep = slice(seg.start, seg.stop), seg.stop - seg.start, seg.reporting
+        self.on_ticks += n * (seg.state != VmState.OFF)
+        self.report_ticks += n * rep
+        self.sum_demand += g[rows].sum(axis=0) * rep
+        # A reporting VM is in Warning exactly when assigned < demand (spec §2.3).
+        self.warning_s += short[rows].sum(axis=0) * rep
+        self.smart_paging_s += n * (seg.smart_paging > 0)
+        self.min_available = min(self.min_available, seg.pool_mb - float(totals[rows].max()))
+
+    def _add_pressure(self, block: Block) -> None:
         n_vms = len(self.names)
-        p = np.minimum(block.pressure, PRESSURE_BINS - 1).astype(np.int64)
-        p += self._offsets(n_vms)
-        self.pressure_hist += np.bincount(p.ravel(), minlength=self.pressure_hist.size)
-        silent = len(block) - reporting.sum(axis=0)
+        pressure = block.pressure
+        reporting_rows = np.zeros(len(block), bool)
+        silent = np.zeros(n_vms, np.int64)
+        for seg in block.segments:
+            reporting_rows[seg.start:seg.stop] = seg.reporting.any()
+            silent += (seg.stop - seg.start) * ~seg.reporting
+        self.sum_avg_pressure += float(block.average_pressure[reporting_rows].sum())
+        self.pressure_ticks += int(reporting_rows.sum())
+        # Bin every cell (non-reporting cells hold 0) and take those back out of bin 0
+        # later; the bins are counted in batches so small blocks stay cheap.
+        idx = pressure.astype(np.intp)
+        np.minimum(idx, PRESSURE_BINS - 1, out=idx)
+        idx += self._offsets(n_vms)
+        self._pending.append(idx.ravel())
+        self._pending_cells += idx.size
         self.pressure_hist[self._offsets(n_vms)] -= silent
+        if self._pending_cells >= 4_000_000:
+            self._flush_pressure()
+
+    def _flush_pressure(self) -> None:
+        if self._pending:
+            cells = np.concatenate(self._pending)
+            self.pressure_hist += np.bincount(cells, minlength=self.pressure_hist.size)
+        self._pending, self._pending_cells = [], 0
 
     def _offsets(self, n_vms: int) -> np.ndarray:
-        return np.arange(n_vms, dtype=np.int64) * PRESSURE_BINS
+        return np.arange(n_vms, dtype=np.intp) * PRESSURE_BINS
 
     def p95_pressure(self) -> np.ndarray:
         """95th percentile of each VM's reported pressure (NaN if it never reported)."""
+        self._flush_pressure()
         hist = self.pressure_hist.reshape(len(self.names), PRESSURE_BINS)
         counts = hist.sum(axis=1)
         cum = np.cumsum(hist, axis=1)

@@ -63,6 +63,9 @@ class Outputs:
     contended_ticks: int = 0
 
 
+OK_RATIO = 80.5 / 100.0 / 100.0  # round(x) > 80  <=>  x > 80.5
+
+
 def run_reference(vms: list[VmState], guest_demand: list[list[float]],
                   free_pool_mb: float) -> Outputs:
     """Run ``len(guest_demand)`` ticks over ``vms`` (mutated: assigned, guest_visible).
@@ -127,13 +130,10 @@ def run_reference(vms: list[VmState], guest_demand: list[list[float]],
                     vm.guest_visible = a
                 p = float(round(100.0 * g / a))
                 spare = a - g
-                ideal = g * (vm.buffer_percent / 100.0)
                 if spare < 0:
                     s = WARNING
-                elif ideal > 0:
-                    s = OK if round(100.0 * spare / ideal) > 80 else LOW
-                else:
-                    s = OK
+                else:  # AvailableMemoryBuffer = round(100 * spare / ideal) > 80
+                    s = OK if spare > g * (vm.buffer_percent * OK_RATIO) else LOW
                 row_d.append(g)
                 row_p.append(p)
                 row_s.append(s)

@@ -119,8 +119,7 @@ def simulate(
 
 def concat(blocks: Sequence[Block]) -> dict[str, np.ndarray]:
     """Stack the arrays of consecutive blocks (events excluded)."""
-    names = [k for k, v in blocks[0].__dict__.items() if isinstance(v, np.ndarray)]
-    return {k: np.concatenate([getattr(b, k) for b in blocks]) for k in names}
+    return {k: np.concatenate([getattr(b, k) for b in blocks]) for k in Block.ARRAYS}
 
 
 def kinds(sim: Simulation, vm_name: str | None = None) -> list[str]:

@@ -16,7 +16,13 @@ from dmgui.core.scenario import parse_scenario
 from dmgui.core.states import VmState
 from dmgui.qt.plot_panel import HOST_TAB, OVERVIEW_TAB, VM_TAB, PlotPanel
 from dmgui.qt.plots.history import MAX_POINTS, PlotHistory
-from dmgui.qt.plots.overview_tab import NOT_REPORTING_RGBA, OFF_RGBA
+from dmgui.qt.plots.overview_tab import (
+    NOT_REPORTING_RGBA,
+    OFF_RGBA,
+    heat_rgba,
+    peak_reduce,
+    pressure_colour_map,
+)
 from dmgui.qt.plots.style import TimeAxisItem, format_clock
 
 pytestmark = [
@@ -307,6 +313,18 @@ def test_new_generation_keeps_nothing_old(make_panel):
     assert assigned[-1] == block.assigned[-1, 0]
 
 
+def test_an_empty_first_frame_sets_names_and_shows_no_data(make_panel):
+    sim = Simulation(small_scenario())
+    panel = make_panel()
+    panel.set_selected_vm("WEB01")
+    panel.add_frame(frame_of(sim, sim.advance_empty(), generation=3))
+    panel.redraw()
+    assert panel._vm_tab.hint.toPlainText() == "No data yet — press Run"
+    assert "WEB01" in panel._vm_tab.plot.titleLabel.text
+    show_tab(panel, OVERVIEW_TAB)
+    assert panel._overview_tab.names == ("WEB01", "SQL01", "SPARE")
+
+
 def test_changed_names_reset_the_history():
     sim = Simulation(small_scenario())
     history = PlotHistory()
@@ -406,6 +424,32 @@ def test_heat_strip_has_one_row_per_vm(make_panel):
     )
 
 
+def test_heat_columns_keep_the_peak_and_align_to_absolute_time():
+    times = np.arange(2, 102)  # 100 rows, 1 s apart, not starting on a column edge
+    values = np.full((100, 2), 50.0, np.float32)
+    values[35, 1] = 130.0  # a one-second spike at t = 37
+    values[:10, 0] = np.nan  # not reporting at first
+    out = peak_reduce(values, times, 1, 4, np.nan)
+    assert out.shape == (26, 2)  # columns [0, 4), [4, 8), … [100, 104)
+    assert out[37 // 4, 1] == 130.0 and np.nanmax(np.delete(out[:, 1], 9)) == 50.0
+    assert np.isnan(out[0, 0]) and out[3, 0] == 50.0
+    uneven = np.array([0, 1, 2, 4, 6, 8])  # after a window change: falls back
+    got = peak_reduce(np.arange(6.0).reshape(6, 1), uneven, 1, 4, np.nan)
+    assert got.ravel().tolist() == [2.0, 4.0, 5.0]
+
+
+def test_heat_colours_mark_off_and_not_reporting_cells():
+    lut = pressure_colour_map().getLookupTable(0.0, 1.0, 151, alpha=True)
+    pressure = np.array([[0.0, 100.0, 400.0, np.nan, np.nan]], np.float32)
+    state = np.array([[2, 2, 2, 2, 0]], np.int8)
+    rgba = heat_rgba(pressure, state, lut)
+    assert rgba.shape == (1, 5, 4) and rgba.dtype == np.uint8
+    assert tuple(rgba[0, 0]) == tuple(lut[0]) and tuple(rgba[0, 1]) == tuple(lut[100])
+    assert tuple(rgba[0, 2]) == tuple(lut[150])  # clipped to the hottest colour
+    assert tuple(rgba[0, 3]) == NOT_REPORTING_RGBA
+    assert tuple(rgba[0, 4]) == OFF_RGBA
+
+
 def test_time_axis_reads_hours_minutes_seconds():
     assert format_clock(0) == "0:00:00"
     assert format_clock(3723) == "1:02:03"
@@ -430,7 +474,7 @@ def big_frames():
     return list(stream(sim, 40 * 60, 60))
 
 
-def test_sixty_four_vm_stream_draws_and_screenshots(make_panel, big_frames):
+def test_sixty_four_vm_stream_draws_and_screenshots(make_panel, big_frames, qtbot):
     panel = make_panel()
     panel.set_selected_vm("BATCH13")
     for i, frame in enumerate(big_frames):
@@ -440,6 +484,7 @@ def test_sixty_four_vm_stream_draws_and_screenshots(make_panel, big_frames):
     SHOTS.mkdir(parents=True, exist_ok=True)
     for index, name in ((VM_TAB, "vm"), (HOST_TAB, "host"), (OVERVIEW_TAB, "overview")):
         show_tab(panel, index)
+        qtbot.wait(20)  # let the graphics layout apply new axis widths
         assert panel.grab().save(str(SHOTS / f"plots-{name}.png"))
     image = panel._overview_tab.image.image
     assert image.shape[0] == 64
@@ -448,20 +493,25 @@ def test_sixty_four_vm_stream_draws_and_screenshots(make_panel, big_frames):
 
 
 def test_redraw_speed_with_64_vms_and_a_full_window(make_panel):
-    """A full 3600-point window, frames as at 60x (3 ticks each); prints the timings."""
+    """A full 3600-point window, frames as at 60x (3 ticks each); prints the timings.
+
+    The bound is on this thread's CPU time, which other processes on a shared
+    machine do not inflate; wall time is printed next to it (run with ``-s``).
+    """
     sim = Simulation(big_scenario())
     panel = make_panel()
     panel.set_selected_vm("BATCH13")
     panel.add_frame(frame_of(sim, sim.advance(3600)))
     for index in (VM_TAB, HOST_TAB, OVERVIEW_TAB):
         show_tab(panel, index)
-        elapsed = []
-        for _ in range(30):
+        wall, cpu = [], []
+        for _ in range(50):
             panel.add_frame(frame_of(sim, sim.advance(3)))
-            start = time.perf_counter()
+            start_wall, start_cpu = time.perf_counter(), time.thread_time()
             panel.redraw()
             panel.grab()  # paints the visible tab
-            elapsed.append(time.perf_counter() - start)
-        mean_ms = 1000 * float(np.mean(elapsed))
-        print(f"tab {index}: redraw + paint {mean_ms:.1f} ms")
-        assert mean_ms < 50, "below 20 fps"
+            wall.append(time.perf_counter() - start_wall)
+            cpu.append(time.thread_time() - start_cpu)
+        mean_wall, mean_cpu = 1000 * np.mean(wall), 1000 * np.mean(cpu)
+        print(f"tab {index}: redraw + paint {mean_wall:.1f} ms, {mean_cpu:.1f} ms CPU")
+        assert mean_cpu < 50, "below 20 fps"

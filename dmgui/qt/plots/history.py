@@ -68,11 +68,12 @@ class PlotHistory:
             return
         if len(self) and block.time[0] <= self.newest_time():
             self._reset(frame)  # time went backwards without a new generation
-        if self.step_s == 1:
-            rows = slice(-_CAPACITY, None)  # older rows would be overwritten at once
-        else:
-            rows = np.flatnonzero(block.time % self.step_s == 0)[-_CAPACITY:]
-        self._append(block, rows)
+        if self.step_s > 1:
+            block = block.rows(np.flatnonzero(block.time % self.step_s == 0))
+        if len(block) > _CAPACITY:  # older rows would be overwritten at once
+            block = block.rows(slice(len(block) - _CAPACITY, None))
+        if len(block):
+            self._append(block)
 
     def clear(self) -> None:
         """Forget every row (names and settings stay)."""
@@ -140,24 +141,21 @@ class PlotHistory:
             "state": RingBuffer(_CAPACITY, n_vms, np.int8),
         }
 
-    def _append(self, block: Block, rows: slice | np.ndarray) -> None:
-        time = block.time[rows]
-        if time.size == 0:
-            return
-        assigned, demand = block.assigned[rows], block.demand[rows]
-        reported = demand > 0  # the engine writes 0 where the guest does not report
-        host = np.empty((time.size, _HOST_COLUMNS))
-        host[:, 0] = time
-        host[:, 1] = assigned.sum(axis=1)
-        host[:, 2] = block.available[rows]
-        host[:, 3] = np.where(
-            reported.any(axis=1), block.average_pressure[rows], np.nan
-        )
+    def _append(self, block: Block) -> None:
+        """Store ``block``'s rows (the block derives what is read, so read little)."""
+        reported = (
+            block.demand > 0
+        )  # the engine writes 0 where the guest does not report
+        host = np.empty((len(block), _HOST_COLUMNS))
+        host[:, 0] = block.time
+        host[:, 1] = block.assigned.sum(axis=1)
+        host[:, 2] = block.available
+        host[:, 3] = np.where(reported.any(axis=1), block.average_pressure, np.nan)
         self._host.extend(host)
-        self._vm["assigned"].extend(assigned)
-        self._vm["demand"].extend(np.where(reported, demand, np.nan))
-        self._vm["pressure"].extend(np.where(reported, block.pressure[rows], np.nan))
-        self._vm["state"].extend(block.state[rows])
+        self._vm["assigned"].extend(block.assigned)
+        self._vm["demand"].extend(np.where(reported, block.demand, np.nan))
+        self._vm["pressure"].extend(np.where(reported, block.pressure, np.nan))
+        self._vm["state"].extend(block.state)
 
     def _rethin(self) -> None:
         """Keep the first stored row of each ``step_s`` bucket (after a step change)."""

@@ -28,7 +28,8 @@ class HostTab(PlotTab):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.memory = new_plot(self.graphics, 0, title="Host memory")
-        self.pressure = new_plot(self.graphics, 2, y_label="Average Pressure %")
+        self.pressure = new_plot(self.graphics, 2, y_label="%")
+        self.pressure.getAxis("left").label_px = 22  # a short plot: ticks every 50 %
         self.pressure.setXLink(self.memory)
         self.memory.getAxis("bottom").setLabel("")
         self.graphics.ci.layout.setRowStretchFactor(0, 3)

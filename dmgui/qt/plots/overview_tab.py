@@ -21,14 +21,16 @@ PRESSURE_MAX = 150  # top of the colour scale; anything above is as hot as it ge
 #: hot past 120.
 _STOPS = (
     (0, "#313695"),
-    (60, "#4575b4"),
-    (85, "#91bfdb"),
+    (50, "#4575b4"),
+    (75, "#74add1"),
+    (88, "#abd9e9"),
+    (96, "#e0f3f8"),
     (100, "#fee090"),
-    (110, "#fc8d59"),
+    (110, "#fdae61"),
     (120, "#d73027"),
-    (150, "#67001f"),
+    (150, "#a50026"),
 )
-NOT_REPORTING_RGBA = (175, 175, 175, 255)
+NOT_REPORTING_RGBA = (150, 150, 150, 255)
 OFF_RGBA = (0, 0, 0, 0)  # transparent: the white background shows through
 LEGEND = (
     "Pressure = 100 x demand / assigned.  Grey: running, not reporting demand "
@@ -44,28 +46,51 @@ def pressure_colour_map() -> pg.ColorMap:
 
 
 def heat_rgba(pressure: np.ndarray, state: np.ndarray, lut: np.ndarray) -> np.ndarray:
-    """[VMs, T, 4] uint8 colours of a [VMs, T] pressure matrix (NaN = not reporting)."""
-    level = np.nan_to_num(pressure, nan=0.0)
-    index = np.clip(np.rint(level), 0, PRESSURE_MAX).astype(np.intp)
-    rgba = lut[index]
-    rgba[np.isnan(pressure)] = NOT_REPORTING_RGBA
-    rgba[state == VmState.OFF] = OFF_RGBA
-    return rgba
+    """[VMs, T, 4] uint8 colours of a [VMs, T] pressure matrix (NaN = not reporting).
 
-
-def peak_columns(
-    times: np.ndarray, step_s: int, width_px: int
-) -> tuple[int, np.ndarray]:
-    """Group stored rows into at most about ``width_px`` image columns.
-
-    Returns the seconds each column spans and the first row of each column. Columns
-    are aligned to absolute time so the picture does not shimmer as data scrolls in;
-    each shows the worst (peak) pressure of its rows, so short spikes stay visible.
+    ``lut`` has one RGBA colour per whole pressure 0…:data:`PRESSURE_MAX`; two
+    entries are appended for "not reporting" and "Off".
     """
-    factor = max(1, times.size // width_px) if width_px > 0 else 1
-    span = factor * step_s
-    bucket = times // span
-    return span, np.flatnonzero(np.r_[True, np.diff(bucket) > 0])
+    lut = np.vstack([lut, NOT_REPORTING_RGBA, OFF_RGBA]).astype(np.uint8)
+    level = np.rint(np.clip(pressure, 0, PRESSURE_MAX))
+    index = np.where(np.isnan(level), PRESSURE_MAX + 1, level).astype(np.uint8)
+    index[state == VmState.OFF] = PRESSURE_MAX + 2
+    # One 32-bit word per colour: the look-up gathers words, not bytes (8x faster).
+    words = np.take(lut.view(np.uint32).ravel(), np.ascontiguousarray(index))
+    return words.view(np.uint8).reshape(*index.shape, 4)
+
+
+def column_span(n_rows: int, step_s: int, width_px: int) -> int:
+    """Seconds per image column so that about one column falls on each pixel."""
+    factor = max(1, n_rows // width_px) if width_px > 0 else 1
+    return factor * step_s
+
+
+def peak_reduce(
+    values: np.ndarray, times: np.ndarray, step_s: int, span: int, fill: float
+) -> np.ndarray:
+    """[columns, VMs] peak of [T, VMs] ``values`` over columns of ``span`` seconds.
+
+    Columns are aligned to absolute time so the picture does not shimmer as data
+    scrolls in, and each keeps the worst value of its rows (NaN and ``fill`` are
+    ignored), so short spikes stay visible when 3600 seconds share 900 pixels.
+    """
+    peak = np.fmax if values.dtype.kind == "f" else np.maximum
+    factor = span // step_s
+    if factor == 1:
+        return values
+    first = times[0] // span * span
+    cols = int(times[-1] // span - first // span) + 1
+    offset = int(times[0] - first) // step_s
+    if times[-1] - times[0] != (len(times) - 1) * step_s:  # rows not evenly spaced
+        starts = np.flatnonzero(np.r_[True, np.diff(times // span) > 0])
+        return peak.reduceat(values, starts, axis=0)
+    padded = np.full((cols * factor, values.shape[1]), fill, values.dtype)
+    padded[offset : offset + len(values)] = values
+    out = padded[0::factor].copy()
+    for k in range(1, factor):  # a few whole-array passes beat ufunc.reduceat 10x
+        peak(out, padded[k::factor], out=out)
+    return out
 
 
 class OverviewTab(PlotTab):
@@ -143,11 +168,13 @@ class OverviewTab(PlotTab):
         self.times = history.times()
         self._pressure = history.matrix("pressure")
         self._state = history.matrix("state")
-        width_px = int(self.plot.getViewBox().width())
-        span, starts = peak_columns(self.times, history.step_s, width_px)
-        pressure = np.fmax.reduceat(self._pressure, starts, axis=1)
-        state = np.maximum.reduceat(self._state, starts, axis=1)
-        self.image.setImage(heat_rgba(pressure, state, self._lut), autoLevels=False)
+        step = history.step_s
+        span = column_span(self.times.size, step, int(self.plot.getViewBox().width()))
+        # .T gives back the [T, VMs] ring layout, whose rows are contiguous.
+        pressure = peak_reduce(self._pressure.T, self.times, step, span, np.nan)
+        state = peak_reduce(self._state.T, self.times, step, span, VmState.OFF)
+        rgba = heat_rgba(pressure.T, state.T, self._lut)
+        self.image.setImage(rgba, autoLevels=False)
         x0 = (self.times[0] // span) * span
         width = (self.times[-1] // span + 1) * span - x0
         self.image.setRect(QRectF(float(x0), 0.0, float(width), float(len(self.names))))

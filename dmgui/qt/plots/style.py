@@ -85,18 +85,19 @@ def window_range(times, window_s: int) -> tuple[float, float]:
 
 
 class MbAxisItem(pg.AxisItem):
-    """A left axis of MB (or %): 1-2-5 steps about every 45 px, no SI prefix."""
+    """A left axis of MB or %: 1-2-5 steps ``label_px`` or more apart, no SI prefix."""
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, label_px: float = 45.0, **kwargs) -> None:
         super().__init__(orientation="left", **kwargs)
+        self.label_px = label_px
         self.enableAutoSIPrefix(False)
 
     def tickSpacing(self, minVal: float, maxVal: float, size: float):
-        """One level of ticks: the smallest 1-2-5 step leaving 45 px between labels."""
+        """One level of ticks: the smallest 1-2-5 step ``label_px`` or more apart."""
         span = abs(maxVal - minVal)
         if span == 0 or size <= 0:
             return [(1.0, 0.0)]
-        wanted = span * 45.0 / size
+        wanted = span * self.label_px / size
         power = 10.0 ** math.floor(math.log10(wanted))
         step = next(m * power for m in (1, 2, 5, 10) if m * power >= wanted)
         return [(step, 0.0)]
