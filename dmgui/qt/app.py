@@ -8,6 +8,7 @@ simulated time, then exit).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -52,6 +53,10 @@ def run_app(argv: Sequence[str]) -> int:
     except UsageError as err:
         print(f"dmgui: error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    problem = _check_display(bool(args.screenshot or args.screenshot_settings))
+    if problem:
+        print(f"dmgui: error: {problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("dmgui")
     app.setOrganizationName("dmgui")
@@ -76,6 +81,20 @@ def run_app(argv: Sequence[str]) -> int:
     code = app.exec()
     engine.shutdown()
     return code
+
+
+def _check_display(offscreen_ok: bool) -> str:
+    """Pick the offscreen platform for screenshots without a display; explain a
+    missing display instead of letting Qt abort."""
+    if os.environ.get("QT_QPA_PLATFORM") or not sys.platform.startswith("linux"):
+        return ""
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return ""
+    if offscreen_ok:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        return ""
+    return ("no display to open a window on (set DISPLAY, or QT_QPA_PLATFORM=offscreen); "
+            "'dmgui simulate' runs without one")
 
 
 def _open_document(path: str | None) -> tuple[ScenarioDocument, str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtWidgets import QFormLayout, QLabel, QTabWidget, QWidget
+from PySide6.QtWidgets import QFormLayout, QGroupBox, QHBoxLayout, QLabel, QWidget
 
 from dmgui.core.frame import format_mb
 from dmgui.core.memory import MemorySettings
@@ -15,6 +15,7 @@ from dmgui.qt.vm_table_model import VmLive
 def _form(parent: QWidget, labels: list[str]) -> dict[str, QLabel]:
     form = QFormLayout(parent)
     form.setHorizontalSpacing(24)
+    form.setVerticalSpacing(2)
     values = {}
     for text in labels:
         value = QLabel("")
@@ -30,20 +31,24 @@ HOST_LABELS = ["Host:", "Version:", "Total memory:", "Reserve:", "VM overhead:",
                "Assigned to VMs:", "Available memory:", "Average pressure:"]
 
 
-class DetailsPane(QTabWidget):
-    """Memory tab (spec §2.2) of the selected VM, and a Host tab."""
+class DetailsPane(QWidget):
+    """The selected VM's Memory details (spec §2.2) beside a host summary."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        memory, host = QWidget(), QWidget()
-        self.memory_values = _form(memory, MEMORY_LABELS)
+        self.memory_box, host = QGroupBox("Memory"), QGroupBox("Host")
+        self.memory_values = _form(self.memory_box, MEMORY_LABELS)
         self.host_values = _form(host, HOST_LABELS)
-        self.addTab(memory, "Memory")
-        self.addTab(host, "Host")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.memory_box, 1)
+        layout.addWidget(host, 1)
 
-    def show_vm(self, settings: MemorySettings | None, live: VmLive | None) -> None:
+    def show_vm(self, settings: MemorySettings | None, live: VmLive | None,
+                name: str | None = None) -> None:
         """Fill the Memory tab (blank when no VM is selected)."""
         v = self.memory_values
+        self.memory_box.setTitle(f"Memory — {name}" if name else "Memory")
         if settings is None or live is None:
             for label in v.values():
                 label.setText("")

@@ -28,6 +28,7 @@ _PACED_INTERVAL_MS = 50
 _FAST_INTERVAL_MS = 8
 _FAST_SLICE_S = 0.015
 _MAX_TICKS_PER_CALL = 3600
+_VIEWED = ("state", "demand", "pressure", "status", "available", "average_pressure")
 
 
 class EngineWorker(QObject):
@@ -182,6 +183,9 @@ class EngineWorker(QObject):
 
     def _publish(self, block) -> None:
         sim = self._sim
+        # Derive (and cache) what the views read here, off the GUI thread.
+        for name in _VIEWED:
+            getattr(block, name)
         self.frame_ready.emit(Frame(
             block=block,
             names=tuple(sim.names),

@@ -40,6 +40,7 @@ class MainWindow(QMainWindow):
         self.engine = engine
         self.last_frame: Frame | None = None
         self.running = False
+        self.remember_geometry = True  # scripted runs (screenshots) turn this off
         self.setWindowIcon(app_icon())
         self.app_actions = AppActions(self)
         self.model = VmTableModel(document.scenario, self)
@@ -72,21 +73,19 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
         self.event_dock = dock
         center = QSplitter(Qt.Orientation.Vertical)
+        center.setObjectName("centerSplitter")
         center.addWidget(_titled("Virtual Machines", self.table))
         center.addWidget(self.plots)
         center.addWidget(self.details)
-        center.setStretchFactor(0, 3)
-        center.setStretchFactor(1, 4)
-        center.setStretchFactor(2, 2)
+        center.setSizes([250, 330, 190])
         outer = QSplitter(Qt.Orientation.Horizontal)
         outer.addWidget(center)
         outer.addWidget(self.actions_pane)
-        outer.setStretchFactor(0, 5)
-        outer.setStretchFactor(1, 1)
+        outer.setSizes([1060, 210])
         self.setCentralWidget(outer)
+        self.default_layout()
         self.status_label = QLabel()
         self.statusBar().addPermanentWidget(self.status_label)
-        self.resize(1280, 860)
 
     def _build_menus(self) -> None:
         a = self.app_actions
@@ -171,7 +170,7 @@ class MainWindow(QMainWindow):
         live = self.model.live(name) if name else None
         self.app_actions.update_for(None if live is None else live.state)
         settings = self.document.vm(name).memory if name else None
-        self.details.show_vm(settings, live)
+        self.details.show_vm(settings, live, name)
         self._refresh_host()
 
     def _refresh_host(self) -> None:
@@ -195,6 +194,11 @@ class MainWindow(QMainWindow):
 
     # -- window lifetime -------------------------------------------------------------
 
+    def default_layout(self) -> None:
+        """The window's first-run size and proportions."""
+        self.resize(1280, 860)
+        self.resizeDocks([self.event_dock], [110], Qt.Orientation.Vertical)
+
     def _restore_geometry(self) -> None:
         settings = QSettings()
         geometry = settings.value("main_window/geometry")
@@ -208,9 +212,10 @@ class MainWindow(QMainWindow):
         if not self.commands.maybe_save():
             event.ignore()
             return
-        settings = QSettings()
-        settings.setValue("main_window/geometry", self.saveGeometry())
-        settings.setValue("main_window/state", self.saveState())
+        if self.remember_geometry:
+            settings = QSettings()
+            settings.setValue("main_window/geometry", self.saveGeometry())
+            settings.setValue("main_window/state", self.saveState())
         self.engine.shutdown()
         event.accept()
 
@@ -229,8 +234,9 @@ def _vm_table(model: QSortFilterProxyModel) -> QTableView:
     table.verticalHeader().setDefaultSectionSize(22)
     header = table.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    header.setStretchLastSection(True)
-    for col, width in enumerate((170, 80, 125, 125, 110, 90)):
+    header.setStretchLastSection(False)
+    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    for col, width in enumerate((170, 90, 135, 135, 120, 100)):
         table.setColumnWidth(col, width)
     return table
 

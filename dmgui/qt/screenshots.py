@@ -24,6 +24,8 @@ class ScreenshotJob(QObject):
                  settings_png: str | None) -> None:
         super().__init__(window)
         self.window = window
+        window.remember_geometry = False
+        window.default_layout()
         self.after_s = after_s
         self.window_png = window_png
         self.settings_png = settings_png

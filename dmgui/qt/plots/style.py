@@ -19,10 +19,10 @@ DOWNSAMPLE_FACTOR = 1.0
 COLOURS = {
     "demand": "#d9730d",
     "assigned": "#1f5fbf",
-    "target": "#17a2b8",
+    "target": "#9467bd",
     "minimum": "#2e8b57",
     "maximum": "#b22222",
-    "startup": "#6a3d9a",
+    "startup": "#555555",
     "available": "#2e8b57",
     "pool": "#222222",
     "pressure": "#b22222",
