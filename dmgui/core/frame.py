@@ -6,8 +6,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dmgui.core.block import Block
+from typing import TYPE_CHECKING
+
+from dmgui.core.block import Block, memory_status_codes
 from dmgui.core.memory import MemorySettings
+from dmgui.core.states import MemoryStatus
+from dmgui.core.vm_arrays import VmArrays
+
+if TYPE_CHECKING:
+    from dmgui.core.engine import Simulation
 
 
 @dataclass(frozen=True)
@@ -23,6 +30,8 @@ class Frame:
     sim_time:  the simulated second the next tick will have.
     generation: increases on every reset or reconfiguration, so viewers know when
         columns changed meaning.
+    live:      each VM's current values (also right after a reconfiguration, when
+        the block has no rows).
     """
 
     block: Block
@@ -31,14 +40,54 @@ class Frame:
     boot_time: np.ndarray
     sim_time: int
     generation: int = 0
+    live: LiveValues | None = None
 
     def __post_init__(self) -> None:
         self.boot_time.flags.writeable = False
+
+    @classmethod
+    def of(cls, sim: Simulation, block: Block, generation: int = 0) -> Frame:
+        """The frame of ``sim`` right after it produced ``block``."""
+        return cls(block=block, names=tuple(sim.names), settings=tuple(sim.vms.settings),
+                   boot_time=sim.vms.boot_time.copy(), sim_time=sim.time,
+                   generation=generation, live=LiveValues.of(sim.vms))
+
+    def current(self) -> LiveValues:
+        """Each VM's values now: from the simulation if known, else the block's last row."""
+        if self.live is not None:
+            return self.live
+        return LiveValues.from_block(self.block, len(self.names))
 
     @property
     def uptime_s(self) -> np.ndarray:
         """[N] seconds since each VM started (NaN when Off)."""
         return self.sim_time - self.boot_time
+
+
+@dataclass(frozen=True)
+class LiveValues:
+    """[N] arrays of what the VM list shows now: state, assigned, demand, status."""
+
+    state: np.ndarray
+    assigned: np.ndarray
+    demand: np.ndarray
+    status: np.ndarray
+
+    @classmethod
+    def of(cls, v: VmArrays) -> LiveValues:
+        """The values a :class:`VmArrays` holds between ticks."""
+        status = memory_status_codes(v.assigned, v.demand, v.buffer_percent)
+        status *= v.managed_mask()
+        status[v.smart_paging > 0] = MemoryStatus.PAGING
+        return cls(v.state.copy(), v.assigned.copy(), v.demand.copy(), status)
+
+    @classmethod
+    def from_block(cls, block: Block, n_vms: int) -> LiveValues:
+        """The last row of ``block`` (all Off for an empty block)."""
+        if len(block) == 0:
+            zeros = np.zeros(n_vms)
+            return cls(np.zeros(n_vms, np.int8), zeros, zeros, np.zeros(n_vms, np.int8))
+        return cls(block.state[-1], block.assigned[-1], block.demand[-1], block.status[-1])
 
 
 def format_uptime(seconds: float) -> str:

@@ -191,7 +191,7 @@ class HostSettingsDialog(QDialog):
         self._overhead = _spin(host.vm_overhead_mb, 65536)
         self._version = QComboBox()
         for profile in VersionProfile:
-            self._version.addItem(_profile_label(profile), profile)
+            self._version.addItem(_profile_label(profile), profile.value)
         self._version.setCurrentIndex(list(VersionProfile).index(host.version))
         self._version.setEnabled(not version_locked)
         self.error = _error_label()
@@ -215,7 +215,7 @@ class HostSettingsDialog(QDialog):
         return {"name": self._name.text().strip(), "memory_mb": self._memory.value(),
                 "reserve_mb": self._reserve.value(),
                 "vm_overhead_mb": self._overhead.value(),
-                "version": self._version.currentData().value}
+                "version": self._version.currentData()}
 
     @Slot()
     def _on_ok(self) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
 
 from dmgui.core.engine import Simulation
 from dmgui.core.frame import Frame
@@ -186,14 +186,7 @@ class EngineWorker(QObject):
         # Derive (and cache) what the views read here, off the GUI thread.
         for name in _VIEWED:
             getattr(block, name)
-        self.frame_ready.emit(Frame(
-            block=block,
-            names=tuple(sim.names),
-            settings=tuple(sim.vms.settings),
-            boot_time=sim.vms.boot_time.copy(),
-            sim_time=sim.time,
-            generation=self._generation,
-        ))
+        self.frame_ready.emit(Frame.of(sim, block, self._generation))
 
 
 class EngineController(QObject):
@@ -220,7 +213,8 @@ class EngineController(QObject):
     def _wire(self) -> None:
         w, t = self.worker, self.thread
         t.started.connect(w.start)
-        w.finished.connect(t.quit)
+        # Direct: quit() is thread-safe, and the GUI thread may be blocked in wait().
+        w.finished.connect(t.quit, Qt.ConnectionType.DirectConnection)
         t.finished.connect(w.deleteLater)
         self.run_requested.connect(w.run)
         self.pause_requested.connect(w.pause)

@@ -176,15 +176,16 @@ class MainWindow(QMainWindow):
     def _refresh_host(self) -> None:
         host = self.document.scenario.host
         frame = self.last_frame
-        block = frame.block if frame is not None else None
-        if block is None or len(block) == 0:
-            pool = host.vm_pool_mb
-            self.details.show_host(host, 0.0, pool, float("nan"), 0)
+        if frame is None:
+            self.details.show_host(host, 0.0, host.vm_pool_mb, float("nan"), 0)
             return
-        running = int((block.state[-1] != VmState.OFF).sum())
-        pressure = float(block.average_pressure[-1])
-        self.details.show_host(host, float(block.assigned[-1].sum()),
-                               float(block.available[-1]),
+        now = frame.current()
+        running = int((now.state != VmState.OFF).sum())
+        assigned = float(now.assigned.sum())
+        available = host.vm_pool_mb - host.vm_overhead_mb * running - assigned
+        block = frame.block
+        pressure = float(block.average_pressure[-1]) if len(block) else np.nan
+        self.details.show_host(host, assigned, available,
                                pressure if pressure > 0 else np.nan, running)
 
     @Slot("QPoint")

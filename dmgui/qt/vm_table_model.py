@@ -88,17 +88,13 @@ class VmTableModel(QAbstractTableModel):
 
     def update_frame(self, frame: Frame) -> None:
         """Take the last tick of ``frame`` as the VMs' current values."""
-        block = frame.block
-        if len(block) == 0:
-            live = {n: VmLive() for n in frame.names}
-        else:
-            uptime = frame.uptime_s
-            live = {
-                name: VmLive(int(block.state[-1, i]), float(block.assigned[-1, i]),
-                             float(block.demand[-1, i]), int(block.status[-1, i]),
-                             float(uptime[i]))
-                for i, name in enumerate(frame.names)
-            }
+        now = frame.current()
+        uptime = frame.uptime_s
+        live = {
+            name: VmLive(int(now.state[i]), float(now.assigned[i]), float(now.demand[i]),
+                         int(now.status[i]), float(uptime[i]))
+            for i, name in enumerate(frame.names)
+        }
         if live != {n: self._live.get(n) for n in live}:
             self._live.update(live)
             self._emit_changed()
