@@ -198,6 +198,29 @@ def memory_status_scalar(assigned: float, demand: float, buffer_pct: float) -> M
     return MemoryStatus(int(code[0]))
 
 
+def concat_blocks(blocks: list[Block], keep_last: int | None = None) -> Block:
+    """Join consecutive blocks; keep only the newest ``keep_last`` rows (all events).
+
+    Used to coalesce frames when a viewer cannot keep up with the engine.
+    """
+    if len(blocks) == 1 and (keep_last is None or len(blocks[0]) <= keep_last):
+        return blocks[0]
+    segments, offset = [], 0
+    for block in blocks:
+        segments += [seg.shifted(seg.start + offset, seg.stop + offset)
+                     for seg in block.segments]
+        offset += len(block)
+    joined = Block(np.concatenate([b.time for b in blocks]),
+                   np.concatenate([b.assigned for b in blocks]),
+                   np.concatenate([b.guest_demand for b in blocks]),
+                   tuple(segments), tuple(e for b in blocks for e in b.events))
+    if keep_last is None or len(joined) <= keep_last:
+        return joined
+    tail = np.zeros(len(joined), bool)
+    tail[-keep_last:] = True
+    return joined.rows(tail)
+
+
 class BlockBuilder:
     """Collects the rows and segments of one :meth:`Simulation.advance` call."""
 

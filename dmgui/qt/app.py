@@ -12,8 +12,8 @@ import os
 import sys
 from collections.abc import Sequence
 
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from dmgui import __version__
 from dmgui.core.args import EXIT_BAD_INPUT, OneLineParser, UsageError, parse_duration
@@ -43,6 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="save a picture of the selected VM's Memory settings and exit")
     parser.add_argument("--after", type=parse_duration, default=0,
                         help="simulated time before the screenshots (e.g. 10m)")
+    # For tests/benchmarks/bench_gui.py: exit once the main window has painted.
+    parser.add_argument("--exit-after-paint", action="store_true", help=argparse.SUPPRESS)
     return parser
 
 
@@ -76,11 +78,35 @@ def run_app(argv: Sequence[str]) -> int:
         job.start()
     elif not args.paused:
         engine.run_requested.emit()
+    if args.exit_after_paint:
+        exit_after_first_paint(window)
     if args.quit_after is not None:
         QTimer.singleShot(args.quit_after, window.close)
     code = app.exec()
     engine.shutdown()
     return code
+
+
+class _FirstPaint(QObject):
+    """Quits the app right after any widget of the watched window paints."""
+
+    def __init__(self, window: QWidget) -> None:
+        super().__init__(window)
+        self._window = window
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        if (event.type() == QEvent.Type.Paint and isinstance(watched, QWidget)
+                and watched.window() is self._window):
+            QApplication.instance().removeEventFilter(self)
+            QTimer.singleShot(0, QApplication.instance().quit)
+        return False
+
+
+def exit_after_first_paint(window: MainWindow) -> None:
+    """Make the app quit once ``window`` has painted (startup benchmark)."""
+    window.document.dirty = False
+    window.remember_geometry = False
+    QApplication.instance().installEventFilter(_FirstPaint(window))
 
 
 def _check_display(offscreen_ok: bool) -> str:

@@ -3,12 +3,14 @@
 The GUI never calls the worker's methods; it talks through :class:`EngineController`'s
 signals, which reach the worker's slots as queued calls on the worker thread. The worker
 answers with :class:`~dmgui.core.frame.Frame` snapshots (immutable, read-only arrays)
-through ``frame_ready``.
+through ``frame_ready``; the viewer acknowledges each with ``frame_consumed``, and while
+two frames are unacknowledged the worker merges new blocks into one later frame.
 
-Pacing: at a finite speed the worker's timer fires about 20 times a second and simulates
+Pacing: at a finite speed the worker's timer fires about 33 times a second and simulates
 ``speed × elapsed wall time`` ticks. "As fast as possible" (speed 0) runs slices of about
-15 ms with short pauses between them, so the GUI thread gets the GIL often enough to
-stay responsive (measured in tests/benchmarks/bench_gui.py).
+8 ms every 25 ms: a busier worker holds the GIL so much that the GUI thread's Qt calls
+queue behind it (measured with tests/benchmarks/bench_gui.py: 15 ms slices every 8 ms
+gave a 10 ms probe timer a p99 lateness of 400+ ms; 8 ms every 25 ms, about 30 ms).
 """
 
 from __future__ import annotations
@@ -19,15 +21,18 @@ import numpy as np
 from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
 
 from dmgui.core.engine import Simulation
+from dmgui.core.block import concat_blocks
 from dmgui.core.frame import Frame
 from dmgui.core.scenario import Scenario
 
 FASTEST = 0.0
 SPEEDS = (1.0, 10.0, 60.0, 600.0, FASTEST)
-_PACED_INTERVAL_MS = 50
-_FAST_INTERVAL_MS = 8
-_FAST_SLICE_S = 0.015
+_PACED_INTERVAL_MS = 30
+_FAST_INTERVAL_MS = 25
+_FAST_SLICE_S = 0.008
 _MAX_TICKS_PER_CALL = 3600
+_MAX_IN_FLIGHT = 2
+_MAX_COALESCED_TICKS = 3600
 _VIEWED = ("state", "demand", "pressure", "status", "available", "average_pressure")
 
 
@@ -51,6 +56,8 @@ class EngineWorker(QObject):
         self._last_wall = 0.0
         self._carry = 0.0
         self._ticks_per_slice = 64
+        self._in_flight = 0
+        self._pending: list = []
 
     @Slot()
     def start(self) -> None:
@@ -93,6 +100,7 @@ class EngineWorker(QObject):
     def reset(self, scenario: Scenario) -> None:
         """Start over at t = 0 with ``scenario`` (paused)."""
         self.pause()
+        self._pending.clear()
         self._scenario = scenario
         self._generation += 1
         self._sim = Simulation(scenario, seed=self._seed)
@@ -181,12 +189,27 @@ class EngineWorker(QObject):
         self._publish(block)
         return True
 
+    @Slot()
+    def frame_consumed(self) -> None:
+        """The viewer has handled a frame; send what piled up meanwhile."""
+        self._in_flight = max(0, self._in_flight - 1)
+        if self._pending and self._in_flight < _MAX_IN_FLIGHT:
+            pending, self._pending = self._pending, []
+            self._emit(concat_blocks(pending, keep_last=_MAX_COALESCED_TICKS))
+
     def _publish(self, block) -> None:
-        sim = self._sim
-        # Derive (and cache) what the views read here, off the GUI thread.
-        for name in _VIEWED:
+        # Backpressure: a viewer that falls behind gets one merged frame later
+        # instead of a growing queue of signals (which would freeze the GUI).
+        if self._in_flight >= _MAX_IN_FLIGHT:
+            self._pending.append(block)
+            return
+        self._emit(block)
+
+    def _emit(self, block) -> None:
+        for name in _VIEWED:  # derive (and cache) what views read, off the GUI thread
             getattr(block, name)
-        self.frame_ready.emit(Frame.of(sim, block, self._generation))
+        self._in_flight += 1
+        self.frame_ready.emit(Frame.of(self._sim, block, self._generation))
 
 
 class EngineController(QObject):
@@ -200,6 +223,7 @@ class EngineController(QObject):
     command_requested = Signal(str, str, object)
     step_requested = Signal(int)
     stop_requested = Signal()
+    frame_consumed = Signal()
 
     def __init__(self, scenario: Scenario, seed: int | None = None,
                  parent: QObject | None = None) -> None:
@@ -224,6 +248,7 @@ class EngineController(QObject):
         self.command_requested.connect(w.submit)
         self.step_requested.connect(w.step)
         self.stop_requested.connect(w.stop)
+        self.frame_consumed.connect(w.frame_consumed)
 
     def start(self) -> None:
         """Start the engine thread (the worker publishes the t = 0 frame)."""

@@ -151,6 +151,7 @@ class MainWindow(QMainWindow):
         self.toolbar.set_time(frame.sim_time)
         self.commands.handle_events(frame.block.events)
         self._refresh_details()
+        self.engine.frame_consumed.emit()
 
     @Slot(bool)
     def _on_running_changed(self, running: bool) -> None:
