@@ -12,7 +12,8 @@ import os
 import sys
 from collections.abc import Sequence
 
-from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtCore import QEvent, QMessageLogContext, QObject, QtMsgType, QTimer
+from PySide6.QtCore import qInstallMessageHandler
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from dmgui import __version__
@@ -59,6 +60,7 @@ def run_app(argv: Sequence[str]) -> int:
     if problem:
         print(f"dmgui: error: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    qInstallMessageHandler(_qt_message)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("dmgui")
     app.setOrganizationName("dmgui")
@@ -107,6 +109,15 @@ def exit_after_first_paint(window: MainWindow) -> None:
     window.document.dirty = False
     window.remember_geometry = False
     QApplication.instance().installEventFilter(_FirstPaint(window))
+
+
+_QUIET_QT = ("This plugin does not support propagateSizeHints()",)
+
+
+def _qt_message(mode: QtMsgType, context: QMessageLogContext, message: str) -> None:
+    """Forward Qt's messages to stderr, minus the offscreen platform's known noise."""
+    if message not in _QUIET_QT:
+        sys.stderr.write(f"{message}\n")
 
 
 def _check_display(offscreen_ok: bool) -> str:

@@ -77,7 +77,7 @@ class MainWindow(QMainWindow):
         center.addWidget(_titled("Virtual Machines", self.table))
         center.addWidget(self.plots)
         center.addWidget(self.details)
-        center.setSizes([250, 330, 190])
+        center.setSizes([230, 400, 160])
         outer = QSplitter(Qt.Orientation.Horizontal)
         outer.addWidget(center)
         outer.addWidget(self.actions_pane)

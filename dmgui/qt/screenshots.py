@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING
 
+import numpy as np
 from PySide6.QtCore import QObject, QTimer, Slot
 from PySide6.QtWidgets import QApplication
 
@@ -76,18 +77,15 @@ class ScreenshotJob(QObject):
         self._finish(ok, "could not save the screenshot")
 
     def _select_interesting_vm(self) -> None:
-        """Select a running Dynamic Memory VM so the details and plots have content."""
+        """Select the busiest running Dynamic Memory VM, so the plots have content."""
         w = self.window
-        if w.selected_vm():
-            return
         frame = w.last_frame
-        for i, name in enumerate(frame.names if frame else ()):
-            running = len(frame.block) and frame.block.state[-1, i] == VmState.RUNNING
-            if running and frame.settings[i].dynamic_memory_enabled:
-                w.select_vm(name)
-                return
-        if frame and frame.names:
-            w.select_vm(frame.names[0])
+        if w.selected_vm() or frame is None or not frame.names:
+            return
+        now = frame.current()
+        dm = np.array([s.dynamic_memory_enabled for s in frame.settings])
+        busy = np.where(dm & (now.state == VmState.RUNNING), now.demand, -1.0)
+        w.select_vm(frame.names[int(np.argmax(busy))])
 
     def _finish(self, ok: bool, why: str) -> None:
         self._timer.stop()

@@ -36,6 +36,7 @@ class WindowCommands(QObject):
         self.w = window
         self.last_message: QMessageBox | None = None
         self.settings_dialog: SettingsDialog | None = None
+        self._requests: dict[str, set[str]] = {}  # VM -> actions the user asked for
 
     def connect_actions(self) -> None:
         """Bind every action's ``triggered`` to its slot."""
@@ -83,20 +84,40 @@ class WindowCommands(QObject):
                      text)
 
     def handle_events(self, records: tuple[EventRecord, ...]) -> None:
-        """Log a frame's events; start failures and refusals get Hyper-V's dialogs."""
+        """Log a frame's events. A refusal of something the user asked for gets
+        Hyper-V's dialog; scheduled events only reach the log and the status bar."""
         if not records:
             return
         self.w.event_log.add_records(records)
         for record in records:
+            asked = self._answered(record)
             if record.kind == "start_failed":
-                self.message(QMessageBox.Icon.Critical, "Hyper-V Manager", START_ERROR,
-                             record.message)
+                self._notify(asked, QMessageBox.Icon.Critical, "Hyper-V Manager",
+                             START_ERROR, record)
             elif record.kind == "set_memory_refused":
                 self._sync_memory_from_engine(record.vm)
-                self.message(QMessageBox.Icon.Critical, "Settings",
-                             "Error applying Memory changes", record.message)
+                self._notify(asked, QMessageBox.Icon.Critical, "Settings",
+                             "Error applying Memory changes", record)
             elif record.kind == "smart_paging":
                 self.w.statusBar().showMessage(f"{record.vm}: {record.message}", 10000)
+
+    def _answered(self, record: EventRecord) -> bool:
+        """Whether ``record`` answers a request the user made (and forget the request)."""
+        kind = {"start": "start", "start_failed": "start", "smart_paging": "start",
+                "restart": "start", "set_memory": "set_memory",
+                "set_memory_refused": "set_memory"}.get(record.kind)
+        pending = self._requests.get(record.vm, set())
+        if kind in pending:
+            pending.discard(kind)
+            return True
+        return False
+
+    def _notify(self, dialog: bool, icon: QMessageBox.Icon, title: str, text: str,
+                record: EventRecord) -> None:
+        if dialog:
+            self.message(icon, title, text, record.message)
+        else:
+            self.w.statusBar().showMessage(f"{record.vm}: {record.message}", 15000)
 
     def _sync_memory_from_engine(self, vm: str) -> None:
         frame = self.w.last_frame
@@ -112,6 +133,8 @@ class WindowCommands(QObject):
     def _power(self, action: str, vm: str | None = None) -> None:
         vm = vm or self.w.selected_vm()
         if vm:
+            if action in ("start", "restart"):
+                self._requests.setdefault(vm, set()).add("start")
             self.w.engine.command_requested.emit(action, vm, None)
 
     @Slot()
@@ -144,6 +167,7 @@ class WindowCommands(QObject):
         """Store validated settings and send them to the engine (next tick)."""
         self.w.document.set_memory(vm, settings)
         self.w.update_title()
+        self._requests.setdefault(vm, set()).add("set_memory")
         self.w.engine.command_requested.emit("set_memory", vm, settings.model_dump())
 
     @Slot()

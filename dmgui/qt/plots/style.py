@@ -100,7 +100,19 @@ class MbAxisItem(pg.AxisItem):
         wanted = span * self.label_px / size
         power = 10.0 ** math.floor(math.log10(wanted))
         step = next(m * power for m in (1, 2, 5, 10) if m * power >= wanted)
+        # A short plot may want a step wider than its range: fall back to the widest
+        # 1-2-5 step that still puts two ticks in view, so the axis is never bare.
+        low, high = min(minVal, maxVal), max(minVal, maxVal)
+        while math.floor(high / step) - math.ceil(low / step) + 1 < 2:
+            step = _smaller_125(step)
         return [(step, 0.0)]
+
+
+def _smaller_125(step: float) -> float:
+    """The next smaller value of the 1-2-5 series (5 -> 2 -> 1 -> 0.5 ...)."""
+    power = 10.0 ** math.floor(math.log10(step) + 1e-9)
+    mantissa = round(step / power)
+    return power * {5: 2, 2: 1}.get(mantissa, 0.5)
 
 
 def style_plot(plot: pg.PlotItem, y_label: str = "MB") -> None:

@@ -112,7 +112,9 @@ class VmTab(PlotTab):
             angle=0,
             pen=pen(key, dashed=True),
             label=_LEVELS[key] + " {value:.0f} MB",
-            labelOpts={"position": 0.98, "color": colour, "anchors": [(1, 1), (1, 1)]},
+            # Maximum sits at the top of the view: its label goes under the line.
+            labelOpts={"position": 0.98, "color": colour,
+                       "anchors": [(1, 0), (1, 0)] if key == "maximum" else [(1, 1), (1, 1)]},
         )
         line.setVisible(False)
         self.plot.addItem(line, ignoreBounds=True)
