@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QSize
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
 
@@ -21,6 +22,10 @@ class EventLogView(QListWidget):
         super().__init__(parent)
         self.setAlternatingRowColors(True)
         self.setWordWrap(True)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        """A few lines high: the dock starts small and can be dragged taller."""
+        return QSize(600, 110)
 
     def add_records(self, records: tuple[EventRecord, ...] | list[EventRecord]) -> None:
         """Append records (guest-ready notices are left out) and keep the newest visible."""

@@ -146,6 +146,8 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_frame(self, frame: Frame) -> None:
         self.last_frame = frame
+        if self.selected_vm() is None and self.model.rowCount():
+            self.table.selectRow(0)  # as Hyper-V Manager, start with a VM selected
         self.model.update_frame(frame)
         self.plots.add_frame(frame)
         self.toolbar.set_time(frame.sim_time)

@@ -158,7 +158,8 @@ class VmTab(PlotTab):
         top = max(top, floor, 64.0)
         if settings.dynamic_memory_enabled and settings.maximum_mb <= 1.5 * top:
             top = settings.maximum_mb
-        self.plot.setYRange(0, top * 1.08, padding=0)
+        # Headroom for the level lines' labels, which sit above Minimum/Startup.
+        self.plot.setYRange(0, top * 1.18, padding=0)
 
 
 def _mode(settings: MemorySettings | None) -> str:
