@@ -80,7 +80,7 @@ class ScreenshotJob(QObject):
         """Select the busiest running Dynamic Memory VM, so the plots have content."""
         w = self.window
         frame = w.last_frame
-        if w.selected_vm() or frame is None or not frame.names:
+        if frame is None or not frame.names:
             return
         now = frame.current()
         dm = np.array([s.dynamic_memory_enabled for s in frame.settings])

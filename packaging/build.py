@@ -1,0 +1,108 @@
+"""Build the one-folder dmgui bundle (dist/dmgui/) from a clean virtual environment.
+
+    python packaging/build.py            # fresh venv in build/bundle-venv, then PyInstaller
+    python packaging/build.py --check    # ... and run the bundle's headless checks
+    python packaging/build.py --reuse-venv --check   # faster rebuilds
+
+It prints the bundle's size on disk. ``--check`` runs, offscreen:
+``dist/dmgui/dmgui --quit-after 1000`` and
+``dist/dmgui/dmgui simulate --duration 1h --json <tmp>/out.json``; a failure exits non-zero.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD = ROOT / "build"
+DIST = ROOT / "dist"
+BUNDLE = DIST / "dmgui"
+PYINSTALLER = "pyinstaller>=6.0"
+
+
+def run(cmd: list[str], **kwargs) -> subprocess.CompletedProcess:
+    print("+", " ".join(str(c) for c in cmd), flush=True)
+    return subprocess.run(cmd, check=True, **kwargs)
+
+
+def make_venv(path: Path, reuse: bool) -> Path:
+    python = path / "bin" / "python"
+    if sys.platform == "win32":
+        python = path / "Scripts" / "python.exe"
+    if not (reuse and python.exists()):
+        shutil.rmtree(path, ignore_errors=True)
+        venv.EnvBuilder(with_pip=True, clear=True).create(path)
+    run([python, "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
+    run([python, "-m", "pip", "install", "--quiet", str(ROOT), PYINSTALLER])
+    return python
+
+
+def build(python: Path) -> None:
+    shutil.rmtree(BUNDLE, ignore_errors=True)
+    run([python, "-m", "PyInstaller", str(ROOT / "packaging" / "dmgui.spec"),
+         "--noconfirm", "--clean", "--distpath", str(DIST),
+         "--workpath", str(BUILD / "pyinstaller")], cwd=ROOT)
+
+
+def strip_libpython(bundle: Path) -> None:
+    """Drop debug info from libpython (pyenv builds carry 17 MB of it); other libraries
+    are left alone, as stripping numpy's patched OpenBLAS breaks it."""
+    tool = shutil.which("strip")
+    if tool is None or sys.platform != "linux":
+        return
+    for lib in bundle.rglob("libpython3*.so*"):
+        if lib.is_file() and not lib.is_symlink():
+            run([tool, "--strip-debug", lib])
+
+
+def size_mb(path: Path) -> float:
+    """Size on disk in MB; symlinks count as links, not as second copies of their target."""
+    total = 0
+    for folder, _dirs, files in os.walk(path):
+        total += sum(os.lstat(os.path.join(folder, name)).st_size for name in files)
+    return total / 2**20
+
+
+def check() -> None:
+    exe = BUNDLE / ("dmgui.exe" if sys.platform == "win32" else "dmgui")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    with tempfile.TemporaryDirectory() as tmp:
+        gui = run([exe, "--quit-after", "1000"], env=env, cwd=tmp, capture_output=True,
+                  text=True, timeout=120)
+        if "Traceback" in gui.stderr:
+            raise SystemExit(f"bundle GUI smoke check printed a traceback:\n{gui.stderr}")
+        out = Path(tmp) / "out.json"
+        run([exe, "simulate", "--duration", "1h", "--json", out], env=env, cwd=tmp,
+            timeout=300)
+        summary = json.loads(out.read_text())
+        if summary.get("duration_s") != 3600 or not summary.get("vms"):
+            raise SystemExit(f"bundle simulate wrote an unexpected summary: {summary}")
+    print(f"bundle checks passed: GUI smoke run and a 1 h simulation "
+          f"({len(summary['vms'])} VMs)")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--reuse-venv", action="store_true",
+                        help="keep build/bundle-venv if it exists (faster rebuilds)")
+    parser.add_argument("--check", action="store_true", help="run the bundle's checks")
+    args = parser.parse_args()
+    python = make_venv(BUILD / "bundle-venv", args.reuse_venv)
+    build(python)
+    strip_libpython(BUNDLE)
+    print(f"bundle: {BUNDLE} ({size_mb(BUNDLE):.0f} MB on disk)")
+    if args.check:
+        check()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
