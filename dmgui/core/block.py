@@ -22,7 +22,7 @@ from functools import cached_property
 
 import numpy as np
 
-from dmgui.core.states import EventRecord, MemoryStatus
+from dmgui.core.states import EventRecord, MemoryStatus, VmState
 
 #: AvailableMemoryBuffer > 80 (after rounding) ⇔ 100·spare/ideal > 80.5.
 _OK_RATIO = 80.5 / 100.0
@@ -60,7 +60,10 @@ class Block:
     guest's commit, reported or not), ``segments`` and ``events``. Derived on first
     use: ``state``, ``demand`` (Memory Demand as reported, 0 when not),
     ``guest_visible``, ``pressure``, ``status`` (MemoryStatus codes), ``paging``,
-    ``smart_paging``, ``available`` [T] and ``average_pressure`` [T].
+    ``smart_paging``, ``available`` [T], ``average_pressure`` [T], and ``added`` /
+    ``removed``: MB added (un-balloon, hot-add, static resize) or removed (balloon) in
+    each tick of a VM that was running before and after it (spec §5.2 Added/Removed
+    Memory, per tick; a sampled block counts since the previous sampled row).
     """
 
     time: np.ndarray
@@ -68,11 +71,14 @@ class Block:
     guest_demand: np.ndarray
     segments: tuple[Segment, ...] = ()
     events: tuple[EventRecord, ...] = ()
+    #: [N] state and assigned memory just before the first row (for added/removed).
+    start_state: np.ndarray | None = None
+    start_assigned: np.ndarray | None = None
 
     #: Names of every per-tick array, stored or derived.
     ARRAYS = ("time", "state", "assigned", "demand", "guest_demand", "guest_visible",
               "pressure", "status", "paging", "smart_paging", "available",
-              "average_pressure")
+              "average_pressure", "added", "removed")
 
     def __post_init__(self) -> None:
         for arr in (self.time, self.assigned, self.guest_demand):
@@ -164,6 +170,25 @@ class Block:
                 out[seg.start:seg.stop] = self.pressure[seg.start:seg.stop].sum(axis=1) / count
         return _readonly(out)
 
+    @cached_property
+    def _change(self) -> np.ndarray:
+        n = self.n_vms
+        before_a = self.start_assigned if self.start_assigned is not None else np.zeros(n)
+        before_s = self.start_state if self.start_state is not None else np.zeros(n, np.int8)
+        change = np.diff(self.assigned, axis=0, prepend=before_a[None, :])
+        running = self.state == VmState.RUNNING
+        was_running = np.vstack([before_s[None, :] == VmState.RUNNING, running[:-1]])
+        change *= running & was_running
+        return change
+
+    @cached_property
+    def added(self) -> np.ndarray:
+        return _readonly(np.maximum(self._change, 0.0))
+
+    @cached_property
+    def removed(self) -> np.ndarray:
+        return _readonly(np.maximum(-self._change, 0.0))
+
     def rows(self, selector: slice | np.ndarray) -> Block:
         """A block with only the selected rows (a slice or a boolean mask)."""
         keep = np.zeros(len(self), bool)
@@ -175,8 +200,12 @@ class Block:
             stop = int(position[seg.stop - 1]) if seg.stop else 0
             if stop > start:
                 segments.append(seg.shifted(start, stop))
+        first = int(np.argmax(keep)) if keep.any() else 0
+        start_state, start_assigned = self.start_state, self.start_assigned
+        if first > 0:
+            start_state, start_assigned = self.state[first - 1], self.assigned[first - 1]
         return Block(self.time[keep], self.assigned[keep], self.guest_demand[keep],
-                     tuple(segments), self.events)
+                     tuple(segments), self.events, start_state, start_assigned)
 
 
 def memory_status_codes(assigned: np.ndarray, demand: np.ndarray,
@@ -213,7 +242,8 @@ def concat_blocks(blocks: list[Block], keep_last: int | None = None) -> Block:
     joined = Block(np.concatenate([b.time for b in blocks]),
                    np.concatenate([b.assigned for b in blocks]),
                    np.concatenate([b.guest_demand for b in blocks]),
-                   tuple(segments), tuple(e for b in blocks for e in b.events))
+                   tuple(segments), tuple(e for b in blocks for e in b.events),
+                   blocks[0].start_state, blocks[0].start_assigned)
     if keep_last is None or len(joined) <= keep_last:
         return joined
     tail = np.zeros(len(joined), bool)
@@ -224,8 +254,12 @@ def concat_blocks(blocks: list[Block], keep_last: int | None = None) -> Block:
 class BlockBuilder:
     """Collects the rows and segments of one :meth:`Simulation.advance` call."""
 
-    def __init__(self, t0: int, n_ticks: int, n_vms: int) -> None:
+    def __init__(self, t0: int, n_ticks: int, n_vms: int,
+                 start_state: np.ndarray | None = None,
+                 start_assigned: np.ndarray | None = None) -> None:
         self.t0 = t0
+        self.start_state = start_state
+        self.start_assigned = start_assigned
         self.time = np.arange(t0, t0 + n_ticks, dtype=np.int64)
         self.assigned = np.empty((n_ticks, n_vms))
         self.guest_demand = np.empty((n_ticks, n_vms))
@@ -238,4 +272,4 @@ class BlockBuilder:
     def build(self, events: tuple[EventRecord, ...]) -> Block:
         """Freeze the collected rows into a :class:`Block`."""
         return Block(self.time, self.assigned, self.guest_demand, tuple(self.segments),
-                     events)
+                     events, self.start_state, self.start_assigned)

@@ -126,7 +126,8 @@ class Simulation:
         if n_ticks <= 0:
             raise ValueError("n_ticks must be positive")
         n_vms = len(self.names)
-        out = BlockBuilder(self.time, n_ticks, n_vms)
+        out = BlockBuilder(self.time, n_ticks, n_vms, self.vms.state.copy(),
+                           self.vms.assigned.copy())
         log_start = len(self._log)
         end = self.time + n_ticks
         while self.time < end:

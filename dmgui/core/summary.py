@@ -30,6 +30,8 @@ class SummaryAccumulator:
         self.paging_s = np.zeros(n, np.int64)
         self.warning_s = np.zeros(n, np.int64)
         self.smart_paging_s = np.zeros(n, np.int64)
+        self.added_mb = np.zeros(n)
+        self.removed_mb = np.zeros(n)
         self.pressure_hist = np.zeros(n * PRESSURE_BINS, np.int64)
         self.min_available = np.inf
         self.sum_avg_pressure = 0.0
@@ -51,6 +53,8 @@ class SummaryAccumulator:
         short = np.greater(g, a)  # the guest commits more than it has: it pages
         self.paging_s += short.sum(axis=0)
         totals = a.sum(axis=1)
+        self.added_mb += block.added.sum(axis=0)
+        self.removed_mb += block.removed.sum(axis=0)
         for seg in block.segments:
             self._add_segment(seg, g, short, totals)
         self._add_pressure(block)
@@ -123,6 +127,8 @@ class SummaryAccumulator:
                 "seconds_paging": int(self.paging_s[i]),
                 "seconds_warning": int(self.warning_s[i]),
                 "seconds_smart_paging": int(self.smart_paging_s[i]),
+                "added_mb": _round(self.added_mb[i]),
+                "removed_mb": _round(self.removed_mb[i]),
             }
         host = {
             "min_available_mb": _round(self.min_available) if self.ticks else None,

@@ -120,6 +120,7 @@ class MainWindow(QMainWindow):
         self.table.customContextMenuRequested.connect(self._on_context_menu)
         self.table.doubleClicked.connect(lambda _index: self.app_actions.settings.trigger())
         self.toolbar.speed_changed.connect(self.engine.speed_requested)
+        self.toolbar.window_changed.connect(self.plots.set_window)
         self.commands.connect_actions()
 
     # -- state shown -----------------------------------------------------------------

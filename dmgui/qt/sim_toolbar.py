@@ -10,6 +10,13 @@ from dmgui.core.frame import format_uptime
 from dmgui.qt.engine_worker import FASTEST, SPEEDS
 
 DEFAULT_SPEED = 60.0
+PLOT_WINDOWS = (600, 1800, 3600, 6 * 3600, 24 * 3600)
+DEFAULT_WINDOW_S = 3600
+
+
+def window_label(seconds: int) -> str:
+    """'10 min', '1 h', '24 h'."""
+    return f"{seconds // 3600} h" if seconds >= 3600 else f"{seconds // 60} min"
 
 
 def speed_label(speed: float) -> str:
@@ -21,6 +28,7 @@ class SimToolbar(QToolBar):
     """Controls of the running simulation; emits ``speed_changed`` with the new speed."""
 
     speed_changed = Signal(float)
+    window_changed = Signal(int)
 
     def __init__(self, run: QAction, pause: QAction, reset: QAction,
                  parent: QWidget | None = None) -> None:
@@ -39,6 +47,17 @@ class SimToolbar(QToolBar):
         self.speed_box.currentIndexChanged.connect(self._on_speed_index)
         self.addWidget(speed_text)
         self.addWidget(self.speed_box)
+        self.addSeparator()
+        window_text = QLabel(" Plot &window: ")
+        self.window_box = QComboBox()
+        for seconds in PLOT_WINDOWS:
+            self.window_box.addItem(window_label(seconds), seconds)
+        self.window_box.setCurrentIndex(PLOT_WINDOWS.index(DEFAULT_WINDOW_S))
+        window_text.setBuddy(self.window_box)
+        self.window_box.currentIndexChanged.connect(
+            lambda i: self.window_changed.emit(int(self.window_box.itemData(i))))
+        self.addWidget(window_text)
+        self.addWidget(self.window_box)
         self.addSeparator()
         self.clock = QLabel()
         self.clock.setObjectName("simClock")

@@ -343,3 +343,10 @@ def test_bad_gui_arguments_exit_2_with_one_line(tmp_path):
                           capture_output=True, text=True, timeout=60, env=_env())
     assert proc.returncode == 2
     assert proc.stderr.startswith("dmgui: error:") and proc.stderr.count("\n") == 1
+
+
+def test_plot_window_is_adjustable(qtbot, window):
+    box = window.toolbar.window_box
+    assert box.currentText() == "1 h"
+    box.setCurrentIndex(box.findText("6 h"))
+    assert window.plots.window_s == 6 * 3600
