@@ -24,7 +24,7 @@ from dmgui.core.memory import MemoryChangeError, MemorySettings, check_memory_ch
 from dmgui.core.scenario import Action, Event, Scenario
 from dmgui.core.states import EventRecord, VmState, start_failure_message
 from dmgui.core.vm_arrays import VmArrays
-from dmgui.core.workloads import WorkloadBank
+from dmgui.core.workload_bank import WorkloadBank
 
 STARTING_S = 2
 STOPPING_S = 10

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 )
 from pydantic import ValidationError
 
-from dmgui.core.memory import MemoryChangeError, MemorySettings, VersionProfile
+from dmgui.core.memory import MemoryChangeError, VersionProfile
 from dmgui.core.memory import check_memory_settings
 from dmgui.core.scenario import Host, ScenarioError, VirtualMachine
 from dmgui.qt.resources import app_icon

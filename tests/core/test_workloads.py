@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
 
+from dmgui.core.workload_bank import WorkloadBank
 from dmgui.core.workloads import (
     BootSpikeWorkload,
     BurstyWorkload,
@@ -17,7 +18,6 @@ from dmgui.core.workloads import (
     MediaStreamingWorkload,
     TraceWorkload,
     Workload,
-    WorkloadBank,
 )
 
 HOUR = 3600
