@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -75,6 +76,8 @@ def run_simulate(args: argparse.Namespace) -> int:
         scenario = load_scenario(args.scenario or default_scenario_path())
     except (ScenarioError, FileNotFoundError) as err:
         raise UsageError(str(err)) from None
+    if args.json:
+        _check_writable(args.json)
     sim = Simulation(scenario, seed=args.seed)
     acc = SummaryAccumulator(sim.names)
     csv_out = _open_csv(args.csv, sim.names, CsvSampleWriter)
@@ -105,6 +108,18 @@ def _block_seconds(n_vms: int) -> int:
     """Ticks per engine block: about 600,000 VM-ticks, between 1 minute and 1 hour
     (bounded memory, few page faults, little per-block overhead)."""
     return int(min(3600, max(60, 600_000 // max(n_vms, 1))))
+
+
+def _check_writable(path: str) -> None:
+    """Fail before a long run, not after it, when ``path`` cannot be written."""
+    target = os.path.realpath(path)
+    folder = os.path.dirname(target) or "."
+    if os.path.isdir(target):
+        raise UsageError(f"cannot write {path}: it is a folder")
+    if not os.path.isdir(folder):
+        raise UsageError(f"cannot write {path}: no folder {folder}")
+    if not os.access(folder if not os.path.exists(target) else target, os.W_OK):
+        raise UsageError(f"cannot write {path}: permission denied")
 
 
 def _open_csv(path: str | None, names: list[str], writer_cls: type):

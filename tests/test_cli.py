@@ -169,3 +169,24 @@ def test_real_entry_point_runs_default_scenario(tmp_path):
     summary = json.loads(out.read_text())
     assert len(summary["vms"]) >= 8
     assert any(e["kind"] == "start" for e in summary["events"])
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["simulate", "--duration", "99999999999999d"], "too long"),
+    (["simulate", "--json", "/nonexistent-dir/x.json"], "cannot write"),
+])
+def test_more_bad_input(args, fragment, capsys):
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert fragment in err and err.count("\n") == 1
+
+
+def test_json_to_a_symlink_replaces_the_target_not_the_link(small_scenario, tmp_path):
+    target = tmp_path / "target.json"
+    target.write_text("{}")
+    link = tmp_path / "link.json"
+    link.symlink_to(target)
+    assert main(["simulate", str(small_scenario), "--duration", "1m",
+                 "--json", str(link)]) == 0
+    assert link.is_symlink()
+    assert json.loads(target.read_text())["duration_s"] == 60

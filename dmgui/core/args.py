@@ -7,6 +7,7 @@ import re
 from typing import NoReturn
 
 EXIT_BAD_INPUT = 2
+MAX_DURATION_S = 366 * 86400
 _DURATION_RE = re.compile(r"(\d+(?:\.\d+)?)([dhms]?)")
 _UNIT_S = {"d": 86400, "h": 3600, "m": 60, "s": 1, "": 1}
 
@@ -36,7 +37,21 @@ def parse_duration(text: str) -> int:
             f"invalid duration '{text}' (use e.g. 2h, 90m, 1h30m, 45s or 3600)")
     if total < 1:
         raise argparse.ArgumentTypeError(f"duration '{text}' must be at least 1 second")
+    if total > MAX_DURATION_S:
+        raise argparse.ArgumentTypeError(f"duration '{text}' is too long (at most 366d)")
     return int(round(total))
+
+
+def parse_milliseconds(text: str) -> int:
+    """A whole number of milliseconds >= 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"invalid milliseconds '{text}' (a whole number)") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("milliseconds must be 0 or more")
+    return value
 
 
 def parse_seed(text: str) -> int:

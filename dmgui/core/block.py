@@ -28,6 +28,11 @@ from dmgui.core.states import EventRecord, MemoryStatus, VmState
 _OK_RATIO = 80.5 / 100.0
 
 
+def _cache(block: Block, name: str, value: np.ndarray) -> None:
+    """Pre-fill a derived (cached_property) array that the stored rows cannot rebuild."""
+    block.__dict__[name] = _readonly(np.ascontiguousarray(value))
+
+
 def _readonly(arr: np.ndarray) -> np.ndarray:
     arr.flags.writeable = False
     return arr
@@ -204,8 +209,11 @@ class Block:
         start_state, start_assigned = self.start_state, self.start_assigned
         if first > 0:
             start_state, start_assigned = self.state[first - 1], self.assigned[first - 1]
-        return Block(self.time[keep], self.assigned[keep], self.guest_demand[keep],
-                     tuple(segments), self.events, start_state, start_assigned)
+        sampled = Block(self.time[keep], self.assigned[keep], self.guest_demand[keep],
+                        tuple(segments), self.events, start_state, start_assigned)
+        # The high-water mark depends on the rows left out too: carry it over.
+        _cache(sampled, "guest_visible", self.guest_visible[keep])
+        return sampled
 
 
 def memory_status_codes(assigned: np.ndarray, demand: np.ndarray,
@@ -244,6 +252,7 @@ def concat_blocks(blocks: list[Block], keep_last: int | None = None) -> Block:
                    np.concatenate([b.guest_demand for b in blocks]),
                    tuple(segments), tuple(e for b in blocks for e in b.events),
                    blocks[0].start_state, blocks[0].start_assigned)
+    _cache(joined, "guest_visible", np.concatenate([b.guest_visible for b in blocks]))
     if keep_last is None or len(joined) <= keep_last:
         return joined
     tail = np.zeros(len(joined), bool)

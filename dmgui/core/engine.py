@@ -21,6 +21,7 @@ import numpy as np
 from dmgui.core import balancer
 from dmgui.core.block import Block, BlockBuilder, Segment
 from dmgui.core.memory import MemoryChangeError, MemorySettings, check_memory_change
+from dmgui.core.reconfigure import reconfigure_problem
 from dmgui.core.scenario import Action, Event, Scenario
 from dmgui.core.states import EventRecord, VmState, start_failure_message
 from dmgui.core.vm_arrays import VmArrays
@@ -95,19 +96,18 @@ class Simulation:
     def reconfigure(self, scenario: Scenario) -> None:
         """Switch to an edited scenario without losing the running state.
 
-        VMs are matched by name: kept VMs keep their state and memory, new VMs
-        start Off, removed VMs must be Off. The host version may change only while
-        every VM is Off. Scheduled events of removed VMs are dropped. Raises
-        ValueError (and changes nothing) when the edit is not allowed.
+        VMs are matched by name: kept VMs keep their state, memory and current
+        memory settings (settings change only through ``set_memory``, which applies
+        Hyper-V's runtime rules); new VMs start Off. Scheduled events of removed VMs
+        are dropped. Raises ValueError (and changes nothing) when
+        :func:`~dmgui.core.reconfigure.reconfigure_problem` finds the edit not allowed.
         """
+        v = self.vms
+        problem = reconfigure_problem(self.names, v.state, v.assigned, v.managed_mask(),
+                                      v.settings, self.host, scenario)
+        if problem:
+            raise ValueError(problem)
         old_index = self._index
-        running = [n for n in self.names if self.vms.state[old_index[n]] != VmState.OFF]
-        new_names = {vm.name for vm in scenario.vms}
-        gone = [n for n in running if n not in new_names]
-        if gone:
-            raise ValueError(f"Turn off '{gone[0]}' before deleting it.")
-        if running and scenario.host.version != self.host.version:
-            raise ValueError("The host version can change only while every VM is off.")
         arrays = VmArrays.from_scenario(scenario)
         for i, vm in enumerate(scenario.vms):
             if vm.name in old_index:
@@ -199,6 +199,11 @@ class Simulation:
             self._ignored(i, action, state)
         elif action is Action.TURN_OFF:
             self._stop_now(i, "turn_off", "Turned off.")
+        elif action is Action.SHUTDOWN and not self.vms.integration[i]:
+            # A guest shutdown goes through the Shutdown integration service.
+            self._record(i, "ignored", f"Cannot shut down '{self.names[i]}': the "
+                         "Shutdown integration service is not available in the guest. "
+                         "Use Turn Off instead.")
         else:
             self.vms.begin_stop(i, self.time + STOPPING_S, restart=action is Action.RESTART)
             self._record(i, action.value, "Restarting." if action is Action.RESTART
@@ -225,7 +230,7 @@ class Simulation:
                 free += self._reclaim(i, need - free, dry_run=False)
         if free >= need:
             v.power_on(i, need, self.time, STARTING_S)
-            self._record(i, "restart" if restart else "start", "Started.")
+            self._record(i, "start", "Started after a restart." if restart else "Started.")
             return
         if self._smart_paging_allowed(i, restart) and free >= v.minimum[i]:
             physical = float(balancer.align_down(np.array(free)))

@@ -28,8 +28,8 @@ class Frame:
     settings:  each VM's memory settings at the end of the block.
     boot_time: [N] second each VM last started (NaN when Off).
     sim_time:  the simulated second the next tick will have.
-    generation: increases on every reset or reconfiguration, so viewers know when
-        columns changed meaning.
+    generation: increases on every reset, so viewers know to forget their history
+        (VMs added or deleted keep the generation: match columns by name).
     live:      each VM's current values (also right after a reconfiguration, when
         the block has no rows).
     """

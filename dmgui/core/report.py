@@ -37,7 +37,13 @@ class CsvSampleWriter:
     def __init__(self, path: str | os.PathLike[str], names: list[str]) -> None:
         self.path = Path(path)
         self.names = list(names)
-        self._tmp = self.path.with_name(f".{self.path.name}.partial")
+        # A device or pipe (/dev/stdout) is streamed into directly; a symlink's
+        # target is replaced, not the link.
+        self._direct = self.path.exists() and not self.path.is_file()
+        if not self._direct:
+            self.path = Path(os.path.realpath(self.path))
+        self._tmp = self.path if self._direct else self.path.with_name(
+            f".{self.path.name}.partial")
         self._file: TextIO = open(self._tmp, "w", encoding="utf-8", newline="")
         self._csv = csv.writer(self._file, lineterminator="\n")
         self._csv.writerow(CSV_COLUMNS)
@@ -49,6 +55,9 @@ class CsvSampleWriter:
     def close(self) -> None:
         """Finish the file and move it into place."""
         self._file.flush()
+        if self._direct:
+            self._file.close()
+            return
         os.fsync(self._file.fileno())
         self._file.close()
         os.replace(self._tmp, self.path)
@@ -56,7 +65,8 @@ class CsvSampleWriter:
     def abort(self) -> None:
         """Drop the partial file (the target, if it existed, is untouched)."""
         self._file.close()
-        self._tmp.unlink(missing_ok=True)
+        if not self._direct:
+            self._tmp.unlink(missing_ok=True)
 
 
 def format_rows(block: Block, names: list[str]) -> list[tuple[object, ...]]:

@@ -253,9 +253,16 @@ def atomic_write_text(path: Path, text: str) -> None:
 
     The text goes to a temporary file in the same folder, is flushed to disk,
     then renamed over ``path``; on any error the temporary file is removed and
-    the original is untouched.
+    the original is untouched. A symlink is followed (its target is replaced); a
+    device or pipe is written to directly.
     """
     path = Path(path)
+    if path.exists() and not path.is_file():
+        # A device or pipe (/dev/stdout, a FIFO) cannot be replaced: write into it.
+        with open(path, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+        return
+    path = Path(os.path.realpath(path))  # replace a symlink's target, not the link
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:

@@ -76,14 +76,11 @@ class VmArrays:
                 "restart_pending")
 
     def copy_runtime(self, i: int, other: VmArrays, j: int) -> None:
-        """Take VM ``j``'s runtime values from ``other`` into VM ``i``, then re-apply
-        ``i``'s settings to them (a running static VM takes its new size)."""
+        """Make VM ``i`` continue VM ``j`` of ``other``: its runtime values and its
+        current memory settings."""
         for name in self._RUNTIME:
             getattr(self, name)[i] = getattr(other, name)[j]
-        running = self.state[i] != VmState.OFF
-        self.apply_settings(i, self.settings[i], running)
-        if running and self.dm[i]:
-            self.assigned[i] = np.clip(self.assigned[i], self.minimum[i], self.maximum[i])
+        self.apply_settings(i, other.settings[j], running=False)
 
     # -- queries ---------------------------------------------------------------------
 

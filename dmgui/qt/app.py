@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from dmgui import __version__
 from dmgui.core.args import EXIT_BAD_INPUT, OneLineParser, UsageError, parse_duration
-from dmgui.core.args import parse_seed
+from dmgui.core.args import parse_milliseconds, parse_seed
 from dmgui.core.document import ScenarioDocument
 from dmgui.core.resources import default_scenario_path
 from dmgui.core.scenario import ScenarioError
@@ -36,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("scenario", nargs="?", help="scenario JSON (default: built-in)")
     parser.add_argument("--seed", type=parse_seed, default=None, help="workload seed")
     parser.add_argument("--paused", action="store_true", help="do not start simulating")
-    parser.add_argument("--quit-after", type=int, metavar="MS",
+    parser.add_argument("--quit-after", type=parse_milliseconds, metavar="MS",
                         help="close the window after MS milliseconds (smoke tests)")
     parser.add_argument("--screenshot", metavar="OUT.png",
                         help="save a picture of the main window and exit")
@@ -53,6 +53,8 @@ def run_app(argv: Sequence[str]) -> int:
     """Run the GUI; returns the process exit status."""
     try:
         args = build_parser().parse_args(list(argv))
+        if args.after and not (args.screenshot or args.screenshot_settings):
+            raise UsageError("--after needs --screenshot or --screenshot-settings")
     except UsageError as err:
         print(f"dmgui: error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -15,6 +15,7 @@ gave a 10 ms probe timer a p99 lateness of 400+ ms; 8 ms every 25 ms, about 30 m
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 import numpy as np
@@ -117,7 +118,7 @@ class EngineWorker(QObject):
             self.error_occurred.emit(str(err))
             return
         self._scenario = scenario
-        self._generation += 1
+        # Same generation: the history goes on; viewers re-map columns by name.
         self._publish(self._sim.advance_empty())
 
     @Slot(str, str, object)
@@ -194,22 +195,35 @@ class EngineWorker(QObject):
         """The viewer has handled a frame; send what piled up meanwhile."""
         self._in_flight = max(0, self._in_flight - 1)
         if self._pending and self._in_flight < _MAX_IN_FLIGHT:
-            pending, self._pending = self._pending, []
-            self._emit(concat_blocks(pending, keep_last=_MAX_COALESCED_TICKS))
+            self._send(self._take_pending())
 
     def _publish(self, block) -> None:
-        # Backpressure: a viewer that falls behind gets one merged frame later
-        # instead of a growing queue of signals (which would freeze the GUI).
+        # Backpressure: a viewer that falls behind gets merged frames later instead
+        # of a growing queue of signals (which would freeze the GUI).
+        frame = Frame.of(self._sim, block, self._generation)
         if self._in_flight >= _MAX_IN_FLIGHT:
-            self._pending.append(block)
+            self._pending.append(frame)
             return
-        self._emit(block)
+        self._send(frame)
 
-    def _emit(self, block) -> None:
+    def _take_pending(self) -> Frame:
+        """The oldest pending frames that share their VM columns, merged into one."""
+        first = self._pending[0]
+        count = 1
+        while (count < len(self._pending) and self._pending[count].names == first.names
+               and self._pending[count].generation == first.generation):
+            count += 1
+        group, self._pending = self._pending[:count], self._pending[count:]
+        if count == 1:
+            return first
+        block = concat_blocks([f.block for f in group], keep_last=_MAX_COALESCED_TICKS)
+        return dataclasses.replace(group[-1], block=block)
+
+    def _send(self, frame: Frame) -> None:
         for name in _VIEWED:  # derive (and cache) what views read, off the GUI thread
-            getattr(block, name)
+            getattr(frame.block, name)
         self._in_flight += 1
-        self.frame_ready.emit(Frame.of(self._sim, block, self._generation))
+        self.frame_ready.emit(frame)
 
 
 class EngineController(QObject):

@@ -41,6 +41,7 @@ class MainWindow(QMainWindow):
         self.last_frame: Frame | None = None
         self.running = False
         self.remember_geometry = True  # scripted runs (screenshots) turn this off
+        self._average_pressure = float("nan")
         self.setWindowIcon(app_icon())
         self.app_actions = AppActions(self)
         self.model = VmTableModel(document.scenario, self)
@@ -77,7 +78,7 @@ class MainWindow(QMainWindow):
         center.addWidget(_titled("Virtual Machines", self.table))
         center.addWidget(self.plots)
         center.addWidget(self.details)
-        center.setSizes([230, 400, 160])
+        center.setSizes([210, 450, 150])
         outer = QSplitter(Qt.Orientation.Horizontal)
         outer.addWidget(center)
         outer.addWidget(self.actions_pane)
@@ -173,7 +174,7 @@ class MainWindow(QMainWindow):
         name = self.selected_vm()
         live = self.model.live(name) if name else None
         self.app_actions.update_for(None if live is None else live.state)
-        settings = self.document.vm(name).memory if name else None
+        settings = self.commands.current_settings(name) if name else None
         self.details.show_vm(settings, live, name)
         self._refresh_host()
 
@@ -187,8 +188,9 @@ class MainWindow(QMainWindow):
         running = int((now.state != VmState.OFF).sum())
         assigned = float(now.assigned.sum())
         available = host.vm_pool_mb - host.vm_overhead_mb * running - assigned
-        block = frame.block
-        pressure = float(block.average_pressure[-1]) if len(block) else np.nan
+        if len(frame.block):  # an empty frame (after an edit) keeps the last value
+            self._average_pressure = float(frame.block.average_pressure[-1])
+        pressure = self._average_pressure
         self.details.show_host(host, assigned, available,
                                pressure if pressure > 0 else np.nan, running)
 

@@ -16,8 +16,9 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 from dmgui import __version__
 from dmgui.core.document import ScenarioDocument
 from dmgui.core.memory import MemorySettings
-from dmgui.core.scenario import Host, ScenarioError
-from dmgui.core.states import EventRecord, VmState
+from dmgui.core.scenario import Host, Scenario, ScenarioError
+from dmgui.core.reconfigure import reconfigure_problem
+from dmgui.core.states import EventRecord, MemoryStatus, VmState
 from dmgui.qt.dialogs import HostSettingsDialog, NewVmDialog
 from dmgui.qt.settings_dialog import SettingsDialog
 
@@ -154,7 +155,7 @@ class WindowCommands(QObject):
             return
         running = self.w.model.live(vm).state != VmState.OFF
         scenario = self.w.document.scenario
-        dialog = SettingsDialog(vm, self.w.document.vm(vm).memory, scenario.host.version,
+        dialog = SettingsDialog(vm, self.current_settings(vm), scenario.host.version,
                                 running, scenario.host.name, self.w)
         dialog.settings_applied.connect(self.apply_memory)
         if self.settings_dialog is not None:
@@ -195,8 +196,7 @@ class WindowCommands(QObject):
     def host_settings(self) -> None:
         """Host Settings dialog; version locked while any VM runs."""
         frame = self.w.last_frame
-        locked = bool(frame and len(frame.block)
-                      and (frame.block.state[-1] != VmState.OFF).any())
+        locked = bool(frame is not None and (frame.current().state != VmState.OFF).any())
 
         def apply(host: Host) -> None:
             if not self._reconfigure(lambda d: d.set_host(host), quiet=False):
@@ -206,10 +206,14 @@ class WindowCommands(QObject):
         self.w.actions_pane.set_host_name(self.w.document.scenario.host.name)
 
     def _reconfigure(self, edit, quiet: bool = True) -> bool:
+        """Apply ``edit`` to the document and the running engine, or to neither."""
         doc = self.w.document
         before = (doc.scenario, doc.dirty)
         try:
             scenario = edit(doc)
+            problem = self._reconfigure_problem(scenario, before[0].host)
+            if problem:
+                raise ValueError(problem)
         except (ScenarioError, ValueError) as err:
             doc.scenario, doc.dirty = before
             if not quiet:
@@ -221,6 +225,24 @@ class WindowCommands(QObject):
         self.w.engine.reconfigure_requested.emit(scenario)
         self.w.update_title()
         return True
+
+    def _reconfigure_problem(self, scenario: Scenario, host: Host) -> str | None:
+        """The engine's own check, run here first on the latest frame so a refused
+        edit never reaches the document."""
+        frame = self.w.last_frame
+        if frame is None:
+            return None
+        now = frame.current()
+        balanced = (now.status >= MemoryStatus.OK) & (now.status <= MemoryStatus.WARNING)
+        return reconfigure_problem(frame.names, now.state, now.assigned, balanced,
+                                   frame.settings, host, scenario)
+
+    def current_settings(self, vm: str) -> MemorySettings:
+        """A VM's memory settings now: the engine's if it has reported them."""
+        frame = self.w.last_frame
+        if frame is not None and vm in frame.names:
+            return frame.settings[frame.names.index(vm)]
+        return self.w.document.vm(vm).memory
 
     # -- simulation and files --------------------------------------------------------
 

@@ -64,3 +64,15 @@ def test_concat_keeps_the_tail_and_all_events():
     assert joined.events == first.events + second.events
     np.testing.assert_array_equal(joined.status, np.concatenate(
         [first.status, second.status])[50:])
+
+
+def test_sampling_and_merging_keep_the_guest_visible_high_water_mark():
+    # Demand spikes between two samples: the hot-added memory stays guest-visible.
+    sim = Simulation(_scenario([[0, 800], [30, 2000], [35, 800]]))
+    block = sim.advance(120)
+    assert block.guest_visible[:, 0].max() == 2400
+    sampled = sample_rows(block, 50)
+    np.testing.assert_array_equal(sampled.guest_visible, block.guest_visible[::50])
+    first, second = block.rows(slice(0, 60)), block.rows(slice(60, 120))
+    merged = concat_blocks([first, second], keep_last=40)
+    np.testing.assert_array_equal(merged.guest_visible, block.guest_visible[80:])

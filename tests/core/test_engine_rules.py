@@ -14,6 +14,7 @@ from dmgui.core import balancer
 from dmgui.core.block import memory_status_scalar
 from dmgui.core.engine import STARTING_S, STOPPING_S, VERY_LOW_WEIGHT, Simulation
 from dmgui.core.memory import FAILED_TO_MODIFY
+from dmgui.core.scenario import parse_scenario
 from dmgui.core.states import MemoryStatus, VmState, not_enough_memory_short
 
 try:  # the test folder may or may not become a package
@@ -218,7 +219,8 @@ def test_t8_on_2008r2sp1_a_dm_restart_needs_no_smart_paging():
     sim, b = simulate(sc, 150)
     assert sim.settings("A").minimum_mb == 1024
     assert np.all(b.assigned[:, 0][b.state[:, 0] != OFF] == 1024)
-    assert [e.kind for e in records(sim, "restart", "A")] == ["restart", "restart"]
+    assert [e.kind for e in records(sim, "restart", "A")] == ["restart"]
+    assert records(sim, "start", "A")[-1].message == "Started after a restart."
     assert np.all(b.smart_paging == 0) and np.all(b.status != PAGING)
 
 
@@ -534,7 +536,7 @@ def test_restart_stops_then_boots_again():
     assert [(e.at_s, e.kind) for e in sim.event_log if e.at_s >= 100] == [
         (100, "restart"),
         (back, "stopped"),
-        (back, "restart"),
+        (back, "start"),
         (back + BOOT, "guest_ready"),
     ]
 
@@ -851,3 +853,41 @@ def test_tiny_positive_demand_does_not_overflow_memory_status():
         warnings.simplefilter("error")
         sim, b = simulate(sc, 30)
     assert np.all(b.status[BOOT:, 0] == OK)
+
+
+def test_shutdown_needs_integration_services():
+    sc = scenario(
+        [vm("A", static(512), constant(100), integration_services=False)],
+        events=[event(30, "A", "shutdown"), event(40, "A", "turn_off")],
+    )
+    sim, b = simulate(sc, 60)
+    ignored = records(sim, "ignored", "A")
+    assert len(ignored) == 1 and "Shutdown integration service" in ignored[0].message
+    assert b.state[39, 0] == RUNNING and b.state[41, 0] == OFF
+
+
+def test_reconfigure_keeps_runtime_settings_and_refuses_unsafe_edits():
+    sc = scenario(
+        [vm("A", dm(1024, 512, 4096), constant(3000))],
+        host(16384),
+        events=[event(30, "A", "set_memory", memory={"maximum_mb": 8192})],
+    )
+    sim, _ = simulate(sc, 60)
+    assert sim.settings("A").maximum_mb == 8192
+    grown = parse_scenario({**sc.model_dump(mode="json"),
+                            "vms": [*sc.model_dump(mode="json")["vms"],
+                                    vm("B", static(512), autostart=False)]})
+    sim.reconfigure(grown)  # the file still says 4096: the running VM keeps 8192
+    assert sim.settings("A").maximum_mb == 8192
+    small = grown.model_copy(update={"host": grown.host.model_copy(
+        update={"memory_mb": 256})})
+    with pytest.raises(ValueError, match="need at least"):
+        sim.reconfigure(small)
+    other = grown.model_copy(update={"host": grown.host.model_copy(
+        update={"version": "2016"})})
+    with pytest.raises(ValueError, match="only while every virtual machine is off"):
+        sim.reconfigure(other)
+    without_a = grown.model_copy(update={"vms": grown.vms[1:], "events": []})
+    with pytest.raises(ValueError, match="Turn off 'A'"):
+        sim.reconfigure(without_a)
+    assert sim.names == ["A", "B"]

@@ -350,3 +350,47 @@ def test_plot_window_is_adjustable(qtbot, window):
     assert box.currentText() == "1 h"
     box.setCurrentIndex(box.findText("6 h"))
     assert window.plots.window_s == 6 * 3600
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["--quit-after", "-5"], "milliseconds must be 0 or more"),
+    (["--after", "10m"], "--after needs --screenshot"),
+])
+def test_more_bad_gui_arguments(args, fragment):
+    from dmgui.qt.app import run_app
+    import io
+    import contextlib
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        assert run_app(args) == 2
+    assert fragment in err.getvalue() and err.getvalue().count("\n") == 1
+
+
+def test_unsafe_host_edits_are_refused_before_the_document_changes(qtbot, window):
+    step(qtbot, window, 30)
+    vm = parse_scenario(SCENARIO).vms[0].model_copy(update={"name": "Web"})
+    assert window.commands._reconfigure(lambda d: d.add_vm(vm))
+    qtbot.waitUntil(lambda: "Web" in window.last_frame.names, timeout=WAIT_MS)
+    host = window.document.scenario.host
+    for change, fragment in (({"version": "2008R2SP1"}, "only while every"),
+                             ({"memory_mb": 1024}, "need at least")):
+        before = window.document.scenario
+        edit = type(host).model_validate({**host.model_dump(mode="json"), **change})
+        assert not window.commands._reconfigure(lambda d, e=edit: d.set_host(e))
+        assert fragment in window.commands.last_message.informativeText()
+        assert window.document.scenario == before
+        window.commands.last_message.close()
+
+
+def test_settings_dialog_starts_from_the_engine_settings(qtbot, window):
+    step(qtbot, window, 30)
+    raised = window.document.vm("App").memory.model_copy(update={"maximum_mb": 8192})
+    window.engine.command_requested.emit("set_memory", "App", raised.model_dump())
+    index = window.last_frame.names.index("App")
+    qtbot.waitUntil(lambda: window.last_frame.settings[index].maximum_mb == 8192,
+                    timeout=WAIT_MS)
+    window.select_vm("App")
+    window.app_actions.settings.trigger()
+    page = window.commands.settings_dialog.memory_page
+    assert page.field_widget("maximum_mb").value() == 8192
+    window.commands.settings_dialog.reject()

@@ -325,20 +325,37 @@ def test_an_empty_first_frame_sets_names_and_shows_no_data(make_panel):
     assert panel._overview_tab.names == ("WEB01", "SQL01", "SPARE")
 
 
-def test_changed_names_reset_the_history():
+def test_changed_names_keep_the_history_of_vms_that_remain():
+    """VMs added or deleted while running (same generation): columns re-map by name."""
     sim = Simulation(small_scenario())
     history = PlotHistory()
     history.add(frame_of(sim, sim.advance(100)))
+    web_before = history.vm(history.names.index("WEB01"))["assigned"].copy()
     block = sim.advance(10)
     renamed = Frame(
         block=block,
-        names=("A", "B", "C"),
+        names=("SQL01", "WEB01", "NEW"),
         settings=tuple(sim.vms.settings),
         boot_time=sim.vms.boot_time.copy(),
         sim_time=sim.time,
     )
     history.add(renamed)
-    assert len(history) == 10 and history.names == ("A", "B", "C")
+    assert len(history) == 110 and history.names == ("SQL01", "WEB01", "NEW")
+    web = history.vm(1)["assigned"]
+    np.testing.assert_array_equal(web[:100], web_before)
+    assert np.all(np.isnan(history.vm(2)["assigned"][:100]))  # no history for NEW
+
+
+def test_a_new_generation_resets_the_history():
+    sim = Simulation(small_scenario())
+    history = PlotHistory()
+    history.add(frame_of(sim, sim.advance(100)))
+    block = sim.advance(10)
+    history.add(Frame(block=block, names=tuple(sim.names),
+                      settings=tuple(sim.vms.settings),
+                      boot_time=sim.vms.boot_time.copy(), sim_time=sim.time,
+                      generation=1))
+    assert len(history) == 10
 
 
 def test_widening_window_rethins_the_kept_rows():

@@ -60,8 +60,10 @@ class PlotHistory:
 
     def add(self, frame: Frame) -> None:
         """Append the rows of ``frame`` worth keeping; reset on a new generation."""
-        if frame.generation != self.generation or frame.names != self.names:
+        if frame.generation != self.generation:
             self._reset(frame)
+        elif frame.names != self.names:
+            self._remap(frame.names)  # VMs added or deleted while running
         self.settings = frame.settings
         block = frame.block
         if len(block) == 0:
@@ -131,6 +133,22 @@ class PlotHistory:
         self.generation = frame.generation
         self.names = frame.names
         self._allocate(len(frame.names))
+
+    def _remap(self, names: tuple[str, ...]) -> None:
+        """Keep the stored history of VMs that remain; new VMs start with none."""
+        old = {name: j for j, name in enumerate(self.names)}
+        rows = len(self._host)
+        for key, ring in self._vm.items():
+            stored = ring.view()
+            fill = 0 if key == "state" else np.nan  # Off / not reported
+            data = np.full((rows, len(names)), fill, stored.dtype)
+            for i, name in enumerate(names):
+                if name in old:
+                    data[:, i] = stored[:, old[name]]
+            fresh = RingBuffer(_CAPACITY, len(names), stored.dtype)
+            fresh.extend(data)
+            self._vm[key] = fresh
+        self.names = names
 
     def _allocate(self, n_vms: int) -> None:
         self._host = RingBuffer(_CAPACITY, _HOST_COLUMNS)
