@@ -27,11 +27,13 @@ class HostTab(PlotTab):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.memory = new_plot(self.graphics, 0, title="Host memory")
+        self.memory = new_plot(self.graphics, 0)  # the tab is titled "Host" already
         self.pressure = new_plot(self.graphics, 2, y_label="%")
         self.pressure.getAxis("left").label_px = 22  # a short plot: ticks every 50 %
         self.pressure.setXLink(self.memory)
         self.memory.getAxis("bottom").setLabel("")
+        # The pressure plot below shares the time axis and labels it: save the room.
+        self.memory.getAxis("bottom").setStyle(showValues=False)
         self.graphics.ci.layout.setRowStretchFactor(0, 3)
         self.graphics.ci.layout.setRowStretchFactor(2, 1)
         # Pool first so the assigned area is painted over its lower part.
@@ -59,10 +61,10 @@ class HostTab(PlotTab):
                 angle=0,
                 pen=pen("cursor", dashed=True),
                 label="100 %",
-                labelOpts={
+                labelOpts={  # under the line: above it the short plot clips the text
                     "position": 0.99,
                     "color": COLOURS["cursor"],
-                    "anchors": [(1, 1), (1, 1)],
+                    "anchors": [(1, 0), (1, 0)],
                 },
             ),
             ignoreBounds=True,
