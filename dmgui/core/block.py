@@ -28,11 +28,6 @@ from dmgui.core.states import EventRecord, MemoryStatus, VmState
 _OK_RATIO = 80.5 / 100.0
 
 
-def _cache(block: Block, name: str, value: np.ndarray) -> None:
-    """Pre-fill a derived (cached_property) array that the stored rows cannot rebuild."""
-    block.__dict__[name] = _readonly(np.ascontiguousarray(value))
-
-
 def _readonly(arr: np.ndarray) -> np.ndarray:
     arr.flags.writeable = False
     return arr
@@ -150,6 +145,10 @@ class Block:
 
     @cached_property
     def guest_visible(self) -> np.ndarray:
+        source = self.__dict__.get("_guest_visible_from")
+        if source is not None:  # a sampled or merged block: from the full rows
+            return _readonly(np.ascontiguousarray(source()))
+
         def fill(out, seg):
             out[:] = seg.guest_visible
             cols = np.flatnonzero(seg.reporting)
@@ -186,6 +185,24 @@ class Block:
         change *= running & was_running
         return change
 
+    def memory_moved(self) -> tuple[np.ndarray, np.ndarray]:
+        """[N] totals of :attr:`added` and :attr:`removed` over the block, computed
+        without the per-tick arrays (removed = added - net change, per segment)."""
+        n = self.n_vms
+        prev_a = self.start_assigned if self.start_assigned is not None else np.zeros(n)
+        prev_s = self.start_state if self.start_state is not None else np.zeros(n, np.int8)
+        added, net = np.zeros(n), np.zeros(n)
+        for seg in self.segments:
+            rows = self.assigned[seg.start:seg.stop]
+            running = seg.state == VmState.RUNNING
+            first = (rows[0] - prev_a) * (running & (prev_s == VmState.RUNNING))
+            steps = np.diff(rows, axis=0)
+            added += np.maximum(first, 0.0)
+            added += np.maximum(steps, 0.0).sum(axis=0) * running
+            net += first + (rows[-1] - rows[0]) * running
+            prev_a, prev_s = rows[-1], seg.state
+        return added, added - net
+
     @cached_property
     def added(self) -> np.ndarray:
         return _readonly(np.maximum(self._change, 0.0))
@@ -211,8 +228,9 @@ class Block:
             start_state, start_assigned = self.state[first - 1], self.assigned[first - 1]
         sampled = Block(self.time[keep], self.assigned[keep], self.guest_demand[keep],
                         tuple(segments), self.events, start_state, start_assigned)
-        # The high-water mark depends on the rows left out too: carry it over.
-        _cache(sampled, "guest_visible", self.guest_visible[keep])
+        # The high-water mark depends on the rows left out too: take it from here
+        # (lazily: most consumers of a sampled block never read it).
+        sampled.__dict__["_guest_visible_from"] = lambda: self.guest_visible[keep]
         return sampled
 
 
@@ -252,7 +270,8 @@ def concat_blocks(blocks: list[Block], keep_last: int | None = None) -> Block:
                    np.concatenate([b.guest_demand for b in blocks]),
                    tuple(segments), tuple(e for b in blocks for e in b.events),
                    blocks[0].start_state, blocks[0].start_assigned)
-    _cache(joined, "guest_visible", np.concatenate([b.guest_visible for b in blocks]))
+    joined.__dict__["_guest_visible_from"] = lambda: np.concatenate(
+        [b.guest_visible for b in blocks])
     if keep_last is None or len(joined) <= keep_last:
         return joined
     tail = np.zeros(len(joined), bool)

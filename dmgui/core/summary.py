@@ -12,7 +12,7 @@ import numpy as np
 from dmgui.core.block import Block
 from dmgui.core.states import EventRecord, VmState
 
-PRESSURE_BINS = 1001  # 0..1000 %, higher values land in the last bin
+PRESSURE_BINS = 401  # 0..400 %; higher pressures count as 400 % in the p95
 
 
 class SummaryAccumulator:
@@ -53,8 +53,9 @@ class SummaryAccumulator:
         short = np.greater(g, a)  # the guest commits more than it has: it pages
         self.paging_s += short.sum(axis=0)
         totals = a.sum(axis=1)
-        self.added_mb += block.added.sum(axis=0)
-        self.removed_mb += block.removed.sum(axis=0)
+        added, removed = block.memory_moved()
+        self.added_mb += added
+        self.removed_mb += removed
         for seg in block.segments:
             self._add_segment(seg, g, short, totals)
         self._add_pressure(block)

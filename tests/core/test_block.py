@@ -76,3 +76,15 @@ def test_sampling_and_merging_keep_the_guest_visible_high_water_mark():
     first, second = block.rows(slice(0, 60)), block.rows(slice(60, 120))
     merged = concat_blocks([first, second], keep_last=40)
     np.testing.assert_array_equal(merged.guest_visible, block.guest_visible[80:])
+
+
+def test_memory_moved_totals_match_the_per_tick_arrays():
+    sim = Simulation(_scenario([[0, 800], [60, 2000], [200, 300], [260, 1500]]))
+    blocks = [sim.advance(100)]
+    sim.submit("restart", "A")
+    blocks += list(sim.run(300, block_s=90))
+    assert any(e.kind == "restart" for b in blocks for e in b.events)
+    for block in blocks:
+        added, removed = block.memory_moved()
+        np.testing.assert_allclose(added, block.added.sum(axis=0))
+        np.testing.assert_allclose(removed, block.removed.sum(axis=0))
