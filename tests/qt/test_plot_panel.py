@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -33,7 +31,6 @@ pytestmark = [
     pytest.mark.qt_log_level_fail("WARNING"),
 ]
 
-SHOTS = Path("/tmp/dmgui-shots")
 
 
 # -- scenarios and frames ------------------------------------------------------------
@@ -491,44 +488,19 @@ def big_frames():
     return list(stream(sim, 40 * 60, 60))
 
 
-def test_sixty_four_vm_stream_draws_and_screenshots(make_panel, big_frames, qtbot):
+def test_sixty_four_vm_stream_draws_and_screenshots(make_panel, big_frames, qtbot,
+                                                   tmp_path):
     panel = make_panel()
     panel.set_selected_vm("BATCH13")
     for i, frame in enumerate(big_frames):
         panel.add_frame(frame)
         show_tab(panel, i % 3)
         panel.redraw()
-    SHOTS.mkdir(parents=True, exist_ok=True)
     for index, name in ((VM_TAB, "vm"), (HOST_TAB, "host"), (OVERVIEW_TAB, "overview")):
         show_tab(panel, index)
         qtbot.wait(20)  # let the graphics layout apply new axis widths
-        assert panel.grab().save(str(SHOTS / f"plots-{name}.png"))
+        assert panel.grab().save(str(tmp_path / f"plots-{name}.png"))
     image = panel._overview_tab.image.image
     assert image.shape[0] == 64
     states = big_frames[-1].block.state[-1]
     assert (states == VmState.OFF).any()  # the scenario really has off VMs
-
-
-def test_redraw_speed_with_64_vms_and_a_full_window(make_panel):
-    """A full 3600-point window, frames as at 60x (3 ticks each); prints the timings.
-
-    The bound is on this thread's CPU time, which other processes on a shared
-    machine do not inflate; wall time is printed next to it (run with ``-s``).
-    """
-    sim = Simulation(big_scenario())
-    panel = make_panel()
-    panel.set_selected_vm("BATCH13")
-    panel.add_frame(frame_of(sim, sim.advance(3600)))
-    for index in (VM_TAB, HOST_TAB, OVERVIEW_TAB):
-        show_tab(panel, index)
-        wall, cpu = [], []
-        for _ in range(50):
-            panel.add_frame(frame_of(sim, sim.advance(3)))
-            start_wall, start_cpu = time.perf_counter(), time.thread_time()
-            panel.redraw()
-            panel.grab()  # paints the visible tab
-            wall.append(time.perf_counter() - start_wall)
-            cpu.append(time.thread_time() - start_cpu)
-        mean_wall, mean_cpu = 1000 * np.mean(wall), 1000 * np.mean(cpu)
-        print(f"tab {index}: redraw + paint {mean_wall:.1f} ms, {mean_cpu:.1f} ms CPU")
-        assert mean_cpu < 50, "below 20 fps"
