@@ -114,7 +114,8 @@ def summary_table(summary: dict[str, object]) -> str:
     failures = [e for e in summary["events"] if e["kind"] in ("start_failed",
                 "set_memory_refused", "smart_paging")]
     for e in failures:
-        out.write(f"t={e['at_s']}s {e['vm']}: {e['kind']}: {e['message']}\n")
+        message = e["message"].replace("\n", " ")
+        out.write(f"t={e['at_s']}s {e['vm']}: {e['kind']}: {message}\n")
     return out.getvalue()
 
 

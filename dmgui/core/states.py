@@ -58,15 +58,16 @@ class EventRecord:
 
 
 def start_failure_message(vm_name: str, startup_mb: int) -> str:
-    """Hyper-V's text for a start refused for lack of memory (spec §3.4 [ERR S35])."""
-    return (
-        f"'{vm_name}' failed to start. "
-        f"Not enough memory in the system to start the virtual machine {vm_name}. "
+    """Hyper-V's text for a start refused for lack of memory, one line per line of
+    the real dialog (spec §3.4 [ERR S35])."""
+    return "\n".join((
+        f"'{vm_name}' failed to start.",
+        f"Not enough memory in the system to start the virtual machine {vm_name}.",
         "Could not initialize memory: Not enough memory resources are available to "
-        "complete this operation. (0x8007000E). "
+        "complete this operation. (0x8007000E).",
         f"Not enough memory in the system to start the virtual machine {vm_name} "
-        f"with ram size {startup_mb} megabytes."
-    )
+        f"with ram size {startup_mb} megabytes.",
+    ))
 
 
 def not_enough_memory_short(vm_name: str) -> str:

@@ -50,7 +50,7 @@ def _item(record: EventRecord) -> QListWidgetItem:
     who = f"{record.vm}: " if record.vm else ""
     text = f"{when}  {who}{record.kind.replace('_', ' ')}"
     if record.message and record.message not in ("Started.", ""):
-        text += f" — {record.message}"
+        text += " — " + record.message.replace("\n", " ")
     item = QListWidgetItem(text)
     item.setToolTip(record.message or record.kind)
     if record.kind in _PROBLEMS:
