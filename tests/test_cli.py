@@ -190,3 +190,21 @@ def test_json_to_a_symlink_replaces_the_target_not_the_link(small_scenario, tmp_
                  "--json", str(link)]) == 0
     assert link.is_symlink()
     assert json.loads(target.read_text())["duration_s"] == 60
+
+
+@pytest.mark.parametrize("path", sorted(default_scenario_path().parent.glob("*.json")),
+                         ids=lambda p: p.name)
+def test_every_shipped_scenario_runs(path, tmp_path):
+    out = tmp_path / "summary.json"
+    assert main(["simulate", str(path), "--duration", "2h", "--json", str(out)]) == 0
+    summary = json.loads(out.read_text())
+    assert summary["duration_s"] == 7200 and summary["vms"]
+
+
+def test_contention_lab_shows_what_it_promises(tmp_path):
+    out = tmp_path / "summary.json"
+    path = default_scenario_path().parent / "contention-2012r2.json"
+    assert main(["simulate", str(path), "--duration", "2h", "--json", str(out)]) == 0
+    kinds = {e["kind"] for e in json.loads(out.read_text())["events"]}
+    assert {"start_failed", "smart_paging", "smart_paging_cleared", "set_memory",
+            "set_memory_refused"} <= kinds
