@@ -45,7 +45,7 @@ class ScenarioDocument:
     def _replace(self, **changes: object) -> Scenario:
         data = self.scenario.model_dump()
         data.update(changes)
-        self.scenario = parse_scenario(data, "edit")
+        self.scenario = parse_scenario(data, "The change")
         self.dirty = True
         return self.scenario
 
@@ -73,8 +73,16 @@ class ScenarioDocument:
         return self._replace(vms=vms, events=events)
 
     def set_host(self, host: Host) -> Scenario:
-        """Replace the host settings (every VM must still be valid for its version)."""
-        return self._replace(host=host.model_dump())
+        """Replace the host settings (every VM must still be valid for its version).
+
+        On a version without a separate Minimum (2008 R2 SP1) each VM's Minimum
+        becomes its Startup RAM, as Hyper-V Manager sets it there (spec §1.2).
+        """
+        vms = [vm.model_dump() for vm in self.scenario.vms]
+        if not host.version.separate_minimum:
+            for vm in vms:
+                vm["memory"]["minimum_mb"] = vm["memory"]["startup_mb"]
+        return self._replace(host=host.model_dump(), vms=vms)
 
     def unique_vm_name(self, base: str = "New Virtual Machine") -> str:
         """``base``, or ``base (2)``, ``base (3)``... whichever is free."""

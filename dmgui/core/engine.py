@@ -111,7 +111,8 @@ class Simulation:
         arrays = VmArrays.from_scenario(scenario)
         for i, vm in enumerate(scenario.vms):
             if vm.name in old_index:
-                arrays.copy_runtime(i, self.vms, old_index[vm.name])
+                arrays.copy_runtime(i, self.vms, old_index[vm.name],
+                                    scenario.host.version, vm.name)
         self.scenario, self.host, self.vms = scenario, scenario.host, arrays
         self.names = [vm.name for vm in scenario.vms]
         self._index = {name: i for i, name in enumerate(self.names)}

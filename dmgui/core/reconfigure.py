@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from dmgui.core.memory import MemorySettings
+from dmgui.core.memory import MemoryChangeError, MemorySettings, check_memory_settings
 from dmgui.core.scenario import Host, Scenario
 from dmgui.core.states import VmState
 
@@ -35,6 +35,12 @@ def reconfigure_problem(
             return f"Turn off '{names[i]}' before deleting it."
     if running and new.host.version != host.version:
         return "The host version can change only while every virtual machine is off."
+    for i, name in enumerate(names):  # kept VMs keep their current settings
+        if name in kept and new.host.version != host.version:
+            try:
+                check_memory_settings(settings[i], new.host.version, name)
+            except MemoryChangeError as err:
+                return f"'{name}': {err.reason}"
     need = sum(settings[i].minimum_mb if balanced[i] else float(assigned[i])
                for i in running)
     need += new.host.vm_overhead_mb * len(running)

@@ -139,7 +139,9 @@ class Scenario(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    schema_version: Literal[1] = SCHEMA_VERSION
+    # Required: a JSON file without it is not a dmgui scenario (say so, rather than
+    # open an empty host).
+    schema_version: Literal[1]
     name: str = "Untitled"
     host: Host = Host()
     vms: list[VirtualMachine] = []
@@ -160,7 +162,8 @@ class Scenario(BaseModel):
             try:
                 check_memory_settings(vm.memory, self.host.version, vm.name)
             except MemoryChangeError as err:
-                raise ValueError(f"vms[{i}].memory.{err.field}: {err.reason}") from None
+                raise ValueError(f"vms[{i}].memory.{err.field} (VM '{vm.name}'): "
+                                 f"{err.reason}") from None
         return self
 
     def vm_index(self, name: str) -> int:

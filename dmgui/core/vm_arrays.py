@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from dmgui.core import balancer
-from dmgui.core.memory import MemorySettings, check_memory_settings
+from dmgui.core.memory import MemorySettings, VersionProfile, check_memory_settings
 from dmgui.core.scenario import Host, Scenario
 from dmgui.core.states import VmState
 
@@ -75,12 +75,14 @@ class VmArrays:
                 "guest_demand", "boot_time", "transition_at", "vsc_at", "vsc_ready",
                 "restart_pending")
 
-    def copy_runtime(self, i: int, other: VmArrays, j: int) -> None:
+    def copy_runtime(self, i: int, other: VmArrays, j: int, profile: VersionProfile,
+                     name: str) -> None:
         """Make VM ``i`` continue VM ``j`` of ``other``: its runtime values and its
-        current memory settings."""
-        for name in self._RUNTIME:
-            getattr(self, name)[i] = getattr(other, name)[j]
-        self.apply_settings(i, other.settings[j], running=False)
+        current memory settings (as ``profile`` stores them)."""
+        for field in self._RUNTIME:
+            getattr(self, field)[i] = getattr(other, field)[j]
+        settings = check_memory_settings(other.settings[j], profile, name)
+        self.apply_settings(i, settings, running=False)
 
     # -- queries ---------------------------------------------------------------------
 

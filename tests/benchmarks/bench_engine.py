@@ -152,7 +152,7 @@ def build_scenario(n_vms: int = 1000, seed: int = 7, host_factor: float = 0.85) 
     host = {"name": "BENCH", "version": VersionProfile.WS2012R2.value, "reserve_mb": reserve,
             "memory_mb": _even(host_factor * sum(peaks)) + reserve}
     return Scenario.model_validate({
-        "name": f"bench {n_vms} VMs", "host": host, "vms": vms,
+        "schema_version": 1, "name": f"bench {n_vms} VMs", "host": host, "vms": vms,
         "events": _events(rng, [v["name"] for v in vms]), "seed": seed,
     })
 

@@ -101,6 +101,7 @@ def scenario(
 ) -> Scenario:
     return parse_scenario(
         {
+            "schema_version": 1,
             "host": host_ if host_ is not None else host(),
             "vms": list(vms),
             "events": list(events),

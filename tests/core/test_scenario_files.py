@@ -63,6 +63,7 @@ def bad_file_error(tmp_path: Path, data: object) -> str:
 def sample_scenario() -> Scenario:
     """A scenario using every part of the contract, with a non-ASCII name."""
     return Scenario(
+        schema_version=1,
         name="Größe lab",
         host=Host(name="HV02", memory_mb=16384, reserve_mb=2048, vm_overhead_mb=32,
                   version=VersionProfile.WS2016),
@@ -316,3 +317,8 @@ def test_save_keeps_the_existing_file_mode(tmp_path) -> None:
     path.chmod(0o644)
     save_scenario(sample_scenario(), path)
     assert path.stat().st_mode & 0o777 == 0o644
+
+
+def test_a_json_file_that_is_no_scenario_is_named_as_such(tmp_path) -> None:
+    message = bad_file_error(tmp_path, {})
+    assert "schema_version" in message and "Field required" in message

@@ -62,6 +62,7 @@ def small_scenario():
     """A DM VM, a static VM and a DM VM that never starts."""
     return parse_scenario(
         {
+            "schema_version": 1,
             "host": {"memory_mb": 8192, "reserve_mb": 0, "vm_overhead_mb": 0},
             "vms": [
                 {
@@ -124,6 +125,7 @@ def big_scenario(n=64):
     ]
     return parse_scenario(
         {
+            "schema_version": 1,
             "host": {"memory_mb": 66 * 1024, "vm_overhead_mb": 32},
             "vms": vms,
             "events": events,
