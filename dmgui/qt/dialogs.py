@@ -170,8 +170,10 @@ def _first_error(err: Exception) -> str:
         where = ".".join(str(p) for p in first["loc"])
         msg = first["msg"].removeprefix("Value error, ")
         if where == "name":
-            return f"Name: {msg}" if "pattern" not in first["type"] else (
-                "Name: control characters are not allowed.")
+            return {"string_too_short": "Name: enter a name.",
+                    "string_too_long": "Name: at most 100 characters.",
+                    "string_pattern_mismatch": "Name: control characters are not "
+                    "allowed."}.get(first["type"], f"Name: {msg}")
         return f"{where}: {msg}" if where else msg
     return str(err)
 

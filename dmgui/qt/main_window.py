@@ -52,6 +52,7 @@ class MainWindow(QMainWindow):
         self.update_title()
         self._on_selection_changed()
         self.app_actions.update_running(False)
+        self.status_label.setText("Paused")
         self._restore_geometry()
 
     # -- construction ----------------------------------------------------------------
@@ -145,6 +146,15 @@ class MainWindow(QMainWindow):
             index = self.proxy.mapFromSource(self.model.index(row, 0))
             self.table.selectRow(index.row())
 
+    def show_scenario(self, scenario) -> None:
+        """Show another (or an edited) scenario's VMs; the selection is re-read."""
+        self.model.set_scenario(scenario)
+        self._on_selection_changed()
+
+    def forget_live_values(self) -> None:
+        """After a reset: nothing runs, no pressure is known."""
+        self._average_pressure = float("nan")
+
     @Slot(object)
     def _on_frame(self, frame: Frame) -> None:
         self.last_frame = frame
@@ -219,6 +229,9 @@ class MainWindow(QMainWindow):
         if not self.commands.maybe_save():
             event.ignore()
             return
+        dialog = self.commands.settings_dialog
+        if dialog is not None and dialog.isVisible():
+            dialog.reject()  # it must not outlive the window
         if self.remember_geometry:
             settings = QSettings()
             settings.setValue("main_window/geometry", self.saveGeometry())
@@ -243,6 +256,7 @@ def _vm_table(model: QSortFilterProxyModel) -> QTableView:
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     header.setStretchLastSection(False)
     header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    header.setMinimumSectionSize(70)  # names stay readable in a narrow window
     for col, width in enumerate((170, 90, 135, 135, 120, 100)):
         table.setColumnWidth(col, width)
     return table

@@ -8,6 +8,7 @@ which tests may replace.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Slot
@@ -26,6 +27,12 @@ if TYPE_CHECKING:
     from dmgui.qt.main_window import MainWindow
 
 START_ERROR = "An error occurred while attempting to start the selected virtual machine(s)."
+STATE_ERROR = "An error occurred while attempting to change the state of virtual machine {vm}."
+# Event record kind -> the user request it answers (a restart's "Restarting." answers
+# nothing yet: the start that follows does).
+_ANSWERS = {"start": "start", "start_failed": "start", "smart_paging": "start",
+            "shutdown": "power", "turn_off": "power", "set_memory": "set_memory",
+            "set_memory_refused": "set_memory"}
 FILE_FILTER = "dmgui scenarios (*.json);;All files (*)"
 
 
@@ -38,12 +45,13 @@ class WindowCommands(QObject):
         self.last_message: QMessageBox | None = None
         self.settings_dialog: SettingsDialog | None = None
         self._requests: dict[str, set[str]] = {}  # VM -> actions the user asked for
+        self._undo: dict[str, tuple[MemorySettings, bool]] = {}  # before a user edit
 
     def connect_actions(self) -> None:
         """Bind every action's ``triggered`` to its slot."""
         a, e = self.w.app_actions, self.w.engine
         a.start.triggered.connect(lambda: self._power("start"))
-        a.shutdown.triggered.connect(lambda: self._power("shutdown"))
+        a.shutdown.triggered.connect(self.shut_down)
         a.turn_off.triggered.connect(self.turn_off)
         a.restart.triggered.connect(lambda: self._power("restart"))
         a.settings.triggered.connect(self.open_settings)
@@ -95,21 +103,31 @@ class WindowCommands(QObject):
             if record.kind == "start_failed":
                 self._notify(asked, QMessageBox.Icon.Critical, "Hyper-V Manager",
                              START_ERROR, record)
+            elif record.kind == "ignored":
+                self._notify(asked, QMessageBox.Icon.Critical, "Hyper-V Manager",
+                             STATE_ERROR.format(vm=record.vm), record)
             elif record.kind == "set_memory_refused":
-                self._sync_memory_from_engine(record.vm)
+                if asked:
+                    self._undo_memory_edit(record.vm)
                 self._notify(asked, QMessageBox.Icon.Critical, "Settings",
                              "Error applying Memory changes", record)
             elif record.kind == "smart_paging":
                 self.w.statusBar().showMessage(f"{record.vm}: {record.message}", 10000)
 
     def _answered(self, record: EventRecord) -> bool:
-        """Whether ``record`` answers a request the user made (and forget the request)."""
-        kind = {"start": "start", "start_failed": "start", "smart_paging": "start",
-                "restart": "start", "set_memory": "set_memory",
-                "set_memory_refused": "set_memory"}.get(record.kind)
+        """Whether ``record`` answers a request the user made (and forget the request).
+
+        Records of scheduled events answer nothing: they only reach the event log
+        and the status bar.
+        """
+        kind = _ANSWERS.get(record.kind)
         pending = self._requests.get(record.vm, set())
+        if record.kind == "ignored":  # refuses whatever the user asked last
+            kind = next(iter(pending & {"start", "power"}), None)
         if kind in pending:
             pending.discard(kind)
+            if kind == "set_memory" and record.kind == "set_memory":
+                self._undo.pop(record.vm, None)
             return True
         return False
 
@@ -118,15 +136,16 @@ class WindowCommands(QObject):
         if dialog:
             self.message(icon, title, text, record.message)
         else:
-            self.w.statusBar().showMessage(f"{record.vm}: {record.message}", 15000)
+            line = record.message.replace("\n", " ")
+            self.w.statusBar().showMessage(f"{record.vm}: {line}", 15000)
 
-    def _sync_memory_from_engine(self, vm: str) -> None:
-        frame = self.w.last_frame
-        if frame is None or vm not in frame.names:
-            return
-        settings = frame.settings[frame.names.index(vm)]
-        if self.w.document.vm(vm).memory != settings:
+    def _undo_memory_edit(self, vm: str) -> None:
+        """The engine refused the user's change: the document goes back as it was."""
+        undo = self._undo.pop(vm, None)
+        if undo is not None and vm in {v.name for v in self.w.document.scenario.vms}:
+            settings, dirty = undo
             self.w.document.set_memory(vm, settings)
+            self.w.document.dirty = dirty
             self.w.update_title()
 
     # -- VM actions ------------------------------------------------------------------
@@ -134,9 +153,17 @@ class WindowCommands(QObject):
     def _power(self, action: str, vm: str | None = None) -> None:
         vm = vm or self.w.selected_vm()
         if vm:
-            if action in ("start", "restart"):
-                self._requests.setdefault(vm, set()).add("start")
+            kind = "start" if action in ("start", "restart") else "power"
+            self._requests.setdefault(vm, set()).add(kind)
             self.w.engine.command_requested.emit(action, vm, None)
+
+    @Slot()
+    def shut_down(self) -> None:
+        """Shut Down asks first, as Hyper-V Manager does."""
+        vm = self.w.selected_vm()
+        if vm and self.confirm("Shut Down Machine",
+                               f"Are you sure you want to shut down '{vm}'?"):
+            self._power("shutdown", vm)
 
     @Slot()
     def turn_off(self) -> None:
@@ -166,6 +193,7 @@ class WindowCommands(QObject):
     @Slot(str, object)
     def apply_memory(self, vm: str, settings: MemorySettings) -> None:
         """Store validated settings and send them to the engine (next tick)."""
+        self._undo[vm] = (self.w.document.vm(vm).memory, self.w.document.dirty)
         self.w.document.set_memory(vm, settings)
         self.w.update_title()
         self._requests.setdefault(vm, set()).add("set_memory")
@@ -221,7 +249,7 @@ class WindowCommands(QObject):
             self.message(QMessageBox.Icon.Warning, "dmgui", "The change was not made.",
                          str(err))
             return False
-        self.w.model.set_scenario(scenario)
+        self.w.show_scenario(scenario)
         self.w.engine.reconfigure_requested.emit(scenario)
         self.w.update_title()
         return True
@@ -252,6 +280,7 @@ class WindowCommands(QObject):
         self.w.model.clear_live()
         self.w.plots.clear()
         self.w.event_log.clear()
+        self.w.forget_live_values()
         self.w.engine.reset_requested.emit(self.w.document.scenario)
 
     def maybe_save(self) -> bool:
@@ -282,6 +311,8 @@ class WindowCommands(QObject):
     def save_as(self) -> bool:
         """Ask for a file name and save there."""
         path, _ = QFileDialog.getSaveFileName(self.w, "Save Scenario", "", FILE_FILTER)
+        if path and not Path(path).suffix:
+            path += ".json"  # so the Open dialog's *.json filter finds it again
         return bool(path) and self._save_to(path)
 
     def _save_to(self, path) -> bool:
@@ -311,7 +342,7 @@ class WindowCommands(QObject):
                          "The scenario could not be opened.", str(err))
             return False
         self.w.document = document
-        self.w.model.set_scenario(document.scenario)
+        self.w.show_scenario(document.scenario)
         self.w.actions_pane.set_host_name(document.scenario.host.name)
         self.reset()
         self.w.update_title()

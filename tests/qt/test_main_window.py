@@ -394,3 +394,76 @@ def test_settings_dialog_starts_from_the_engine_settings(qtbot, window):
     page = window.commands.settings_dialog.memory_page
     assert page.field_widget("maximum_mb").value() == 8192
     window.commands.settings_dialog.reject()
+
+
+def test_scheduled_memory_events_never_touch_the_saved_scenario(qtbot, tmp_path):
+    data = dict(SCENARIO, events=[
+        {"at_s": 40, "vm": "App", "action": "set_memory", "memory": {"maximum_mb": 8192}},
+        {"at_s": 50, "vm": "App", "action": "set_memory", "memory": {"minimum_mb": 1024}},
+    ])
+    path = tmp_path / "sched.json"
+    path.write_text(json.dumps(data))
+    document = ScenarioDocument.open(path)
+    engine = EngineController(document.scenario)
+    win = MainWindow(document, engine)
+    qtbot.addWidget(win)
+    win.show()
+    engine.start()
+    qtbot.waitUntil(lambda: win.last_frame is not None, timeout=WAIT_MS)
+    step(qtbot, win, 60)
+    index = win.last_frame.names.index("App")
+    assert win.last_frame.settings[index].maximum_mb == 8192  # the engine took it
+    assert win.document.vm("App").memory.maximum_mb == 4096  # the file did not
+    assert not win.document.dirty and win.commands.last_message is None
+    engine.shutdown()
+
+
+def test_a_refused_user_change_is_undone_in_the_document(qtbot, window):
+    window.select_vm("App")
+    window.engine.command_requested.emit("turn_off", "App", None)
+    qtbot.waitUntil(lambda: live_state(window, "App") == VmState.OFF, timeout=WAIT_MS)
+    window.app_actions.settings.trigger()  # opened while Off: every field editable
+    dialog = window.commands.settings_dialog
+    dialog.memory_page.field_widget("dynamic_memory_enabled").setChecked(False)
+    window.engine.command_requested.emit("start", "App", None)  # ...then it starts
+    qtbot.waitUntil(lambda: live_state(window, "App") != VmState.OFF, timeout=WAIT_MS)
+    qtbot.mouseClick(dialog._button_ok, Qt.MouseButton.LeftButton)
+    # Dynamic Memory cannot be switched off while the VM runs: the engine refuses.
+    qtbot.waitUntil(lambda: window.commands.last_message is not None, timeout=WAIT_MS)
+    assert "Dynamic Memory cannot be enabled or disabled" in (
+        window.commands.last_message.informativeText())
+    assert window.document.vm("App").memory.dynamic_memory_enabled
+    assert not window.document.dirty
+
+
+def test_shut_down_without_integration_services_tells_the_user(qtbot, tmp_path):
+    data = dict(SCENARIO, vms=[dict(SCENARIO["vms"][0], integration_services=False)])
+    path = tmp_path / "nois.json"
+    path.write_text(json.dumps(data))
+    document = ScenarioDocument.open(path)
+    engine = EngineController(document.scenario)
+    win = MainWindow(document, engine)
+    qtbot.addWidget(win)
+    win.commands.confirm = lambda title, text: True
+    win.show()
+    engine.start()
+    qtbot.waitUntil(lambda: win.last_frame is not None, timeout=WAIT_MS)
+    step(qtbot, win, 30)
+    win.select_vm("App")
+    win.app_actions.shutdown.trigger()
+    qtbot.waitUntil(lambda: win.commands.last_message is not None, timeout=WAIT_MS)
+    assert "Shutdown integration service" in win.commands.last_message.informativeText()
+    assert live_state(win, "App") == VmState.RUNNING
+    win.commands.last_message.close()
+    engine.shutdown()
+
+
+def test_reset_forgets_pressure_and_delete_updates_the_actions_pane(qtbot, window):
+    step(qtbot, window, 120)
+    assert window.details.host_values["Average pressure:"].text().endswith("%")
+    window.app_actions.reset.trigger()
+    qtbot.waitUntil(lambda: window.last_frame.sim_time == 0, timeout=WAIT_MS)
+    assert window.details.host_values["Average pressure:"].text() == ""
+    window.select_vm("Huge")
+    window.app_actions.delete.trigger()
+    assert window.actions_pane._vm_header.text() != "Huge"

@@ -15,6 +15,7 @@ import numpy as np
 from dmgui.core.block import Block
 from dmgui.core.frame import Frame
 from dmgui.core.memory import MemorySettings
+from dmgui.core.balancer import targets
 from dmgui.core.ring import RingBuffer
 
 #: Rows kept per series: one hour at full (1 s) resolution, plus the window's end point.
@@ -75,7 +76,7 @@ class PlotHistory:
         if len(block) > _CAPACITY:  # older rows would be overwritten at once
             block = block.rows(slice(len(block) - _CAPACITY, None))
         if len(block):
-            self._append(block)
+            self._append(block, frame.settings)
 
     def clear(self) -> None:
         """Forget every row (names and settings stay)."""
@@ -156,10 +157,13 @@ class PlotHistory:
             "assigned": RingBuffer(_CAPACITY, n_vms, np.float32),
             "demand": RingBuffer(_CAPACITY, n_vms, np.float32),
             "pressure": RingBuffer(_CAPACITY, n_vms, np.float32),
+            # The buffer target with the settings in force when the row arrived, so
+            # a later settings change does not rewrite the past.
+            "target": RingBuffer(_CAPACITY, n_vms, np.float32),
             "state": RingBuffer(_CAPACITY, n_vms, np.int8),
         }
 
-    def _append(self, block: Block) -> None:
+    def _append(self, block: Block, settings: tuple[MemorySettings, ...]) -> None:
         """Store ``block``'s rows (the block derives what is read, so read little)."""
         reported = (
             block.demand > 0
@@ -173,6 +177,8 @@ class PlotHistory:
         self._vm["assigned"].extend(block.assigned)
         self._vm["demand"].extend(np.where(reported, block.demand, np.nan))
         self._vm["pressure"].extend(np.where(reported, block.pressure, np.nan))
+        self._vm["target"].extend(np.where(reported, _targets(block.demand, settings),
+                                           np.nan))
         self._vm["state"].extend(block.state)
 
     def _rethin(self) -> None:
@@ -184,6 +190,14 @@ class PlotHistory:
             rows = ring.view()[keep]
             ring.clear()
             ring.extend(rows)
+
+
+def _targets(demand: np.ndarray, settings: tuple[MemorySettings, ...]) -> np.ndarray:
+    """[T, N] buffer targets of ``demand`` under ``settings`` (spec §3.1)."""
+    factor = np.array([1.0 + s.buffer_percent / 100.0 for s in settings])
+    low = np.array([s.minimum_mb for s in settings], float)
+    high = np.array([s.maximum_mb for s in settings], float)
+    return targets(demand, factor, low, high)[1]
 
 
 def _check_window(seconds: int) -> int:

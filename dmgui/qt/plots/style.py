@@ -42,14 +42,17 @@ _STEPS = (
 
 
 def format_clock(seconds: float) -> str:
-    """Simulated seconds as ``h:mm:ss`` (hours keep counting past a day)."""
+    """Simulated seconds as ``h:mm:ss``, or ``d.hh:mm:ss`` from one day on."""
     if not math.isfinite(seconds):
         return ""
     total = round(seconds)
     sign = "-" if total < 0 else ""
-    hours, rest = divmod(abs(total), 3600)
+    days, rest = divmod(abs(total), 86400)
+    hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)
-    return f"{sign}{hours}:{minutes:02d}:{secs:02d}"
+    clock = f"{hours}:{minutes:02d}:{secs:02d}"
+    # Past a day, as the Uptime column and the clock show it: d.hh:mm:ss
+    return f"{sign}{days}.{hours:02d}:{minutes:02d}:{secs:02d}" if days else sign + clock
 
 
 class TimeAxisItem(pg.AxisItem):

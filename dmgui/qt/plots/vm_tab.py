@@ -8,7 +8,6 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QWidget
 
-from dmgui.core.balancer import targets
 from dmgui.core.memory import MemorySettings
 from dmgui.core.states import VmState
 from dmgui.qt.plots.base import PlotTab
@@ -84,7 +83,6 @@ class VmTab(PlotTab):
         settings = history.settings[index]
         t = history.times()
         s = history.vm(index)
-        s["target"] = _buffer_target(s["demand"], settings)
         for key, curve in self.curves.items():
             curve.setData(t, s[key])
         self.times, self._series = t, s
@@ -172,16 +170,6 @@ def _mode(settings: MemorySettings | None) -> str:
         f"Dynamic Memory: minimum {settings.minimum_mb} MB, maximum "
         f"{settings.maximum_mb} MB, buffer {settings.buffer_percent} %"
     )
-
-
-def _buffer_target(demand: np.ndarray, settings: MemorySettings) -> np.ndarray:
-    """The balancer's target (demand + buffer, clamped); NaN where not reported."""
-    if not settings.dynamic_memory_enabled:
-        return np.full(demand.shape, np.nan)
-    factor = 1.0 + settings.buffer_percent / 100.0
-    return targets(
-        demand.astype(float), factor, settings.minimum_mb, settings.maximum_mb
-    )[1]
 
 
 def _finite_max(values: np.ndarray) -> float:
