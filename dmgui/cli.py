@@ -71,6 +71,9 @@ def run_simulate(args: argparse.Namespace) -> int:
     from dmgui.core.resources import default_scenario_path
     from dmgui.core.scenario import ScenarioError, load_scenario
     from dmgui.core.summary import SummaryAccumulator
+    from dmgui.core.tuning import keep_freed_memory
+
+    keep_freed_memory()
 
     try:
         scenario = load_scenario(args.scenario or default_scenario_path())

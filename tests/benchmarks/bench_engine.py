@@ -56,6 +56,7 @@ from dmgui.core.memory import VersionProfile
 from dmgui.core.report import sample_rows
 from dmgui.core.scenario import Scenario
 from dmgui.core.summary import SummaryAccumulator
+from dmgui.core.tuning import keep_freed_memory
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from reference_loop import VmState, run_reference  # noqa: E402
@@ -181,6 +182,7 @@ def _events(rng: np.random.Generator, names: list[str]) -> list[dict]:
 # --------------------------------------------------------------------- day run
 def day_run(scenario: Scenario, ticks: int, block_s: int, sample_s: int) -> dict:
     """The engine run, streamed like the CLI; returns timings and a few counts."""
+    keep_freed_memory()  # as `dmgui simulate` does
     t0 = time.perf_counter()
     sim = Simulation(scenario)
     setup_s = time.perf_counter() - t0
