@@ -13,8 +13,14 @@ import time
 from collections.abc import Sequence
 
 from dmgui import __version__
-from dmgui.core.args import EXIT_BAD_INPUT, OneLineParser, UsageError, parse_duration
-from dmgui.core.args import parse_seed
+from dmgui.core.args import (
+    EXIT_BAD_INPUT,
+    OneLineParser,
+    UsageError,
+    parse_duration,
+    parse_seed,
+)
+
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for ``dmgui`` and its subcommands."""
@@ -67,7 +73,12 @@ def _run_gui(argv: list[str]) -> int:
 def run_simulate(args: argparse.Namespace) -> int:
     """``dmgui simulate``: run the scenario, write CSV/JSON, print a summary table."""
     from dmgui.core.engine import Simulation
-    from dmgui.core.report import CsvSampleWriter, sample_rows, summary_table, write_summary
+    from dmgui.core.report import (
+        CsvSampleWriter,
+        sample_rows,
+        summary_table,
+        write_summary,
+    )
     from dmgui.core.resources import default_scenario_path
     from dmgui.core.scenario import ScenarioError, load_scenario
     from dmgui.core.summary import SummaryAccumulator

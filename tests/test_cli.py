@@ -213,4 +213,6 @@ def test_contention_lab_shows_what_it_promises(tmp_path):
 def test_memory_tuning_is_harmless_and_reports_itself():
     from dmgui.core.tuning import keep_freed_memory
     result = keep_freed_memory()
-    assert result is (sys.platform.startswith("linux") and result)  # bool, never raises
+    assert isinstance(result, bool)
+    if sys.platform.startswith("linux"):
+        assert result  # glibc took the settings
