@@ -18,10 +18,8 @@ from dmgui.core.engine import Simulation
 from dmgui.core.scenario import Scenario
 from dmgui.core.states import MemoryStatus, VmState
 
-try:  # the test folder may or may not become a package
-    from .scenario_builders import concat, dm, event, host, scenario, static, vm
-except ImportError:
-    from scenario_builders import concat, dm, event, host, scenario, static, vm  # type: ignore[no-redef]
+# tests/ is not a package: pytest puts this folder on sys.path.
+from scenario_builders import concat, dm, event, host, scenario, static, vm
 
 OFF = int(VmState.OFF)
 REPORTING = np.array([MemoryStatus.OK, MemoryStatus.LOW, MemoryStatus.WARNING], np.int8)

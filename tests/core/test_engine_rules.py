@@ -17,22 +17,8 @@ from dmgui.core.memory import FAILED_TO_MODIFY
 from dmgui.core.scenario import parse_scenario
 from dmgui.core.states import MemoryStatus, VmState, not_enough_memory_short
 
-try:  # the test folder may or may not become a package
-    from .scenario_builders import (
-        constant,
-        dm,
-        event,
-        host,
-        kinds,
-        records,
-        scenario,
-        simulate,
-        static,
-        trace,
-        vm,
-    )
-except ImportError:
-    from scenario_builders import (  # type: ignore[no-redef]
+# tests/ is not a package: pytest puts this folder on sys.path.
+from scenario_builders import (
         constant,
         dm,
         event,

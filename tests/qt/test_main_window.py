@@ -45,10 +45,10 @@ SCENARIO = {
 }
 
 
-@pytest.fixture
-def window(qtbot, tmp_path):
-    path = tmp_path / "lab.json"
-    path.write_text(json.dumps(SCENARIO))
+def open_window(qtbot, path, data):
+    """A shown main window on ``data`` saved at ``path``, its engine started;
+    questions are answered yes / discard."""
+    path.write_text(json.dumps(data))
     document = ScenarioDocument.open(path)
     engine = EngineController(document.scenario)
     win = MainWindow(document, engine)
@@ -58,8 +58,14 @@ def window(qtbot, tmp_path):
     win.show()
     engine.start()
     qtbot.waitUntil(lambda: win.last_frame is not None, timeout=WAIT_MS)
+    return win
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    win = open_window(qtbot, tmp_path / "lab.json", SCENARIO)
     yield win
-    engine.shutdown()
+    win.engine.shutdown()
 
 
 def step(qtbot, win, seconds):
@@ -401,21 +407,13 @@ def test_scheduled_memory_events_never_touch_the_saved_scenario(qtbot, tmp_path)
         {"at_s": 40, "vm": "App", "action": "set_memory", "memory": {"maximum_mb": 8192}},
         {"at_s": 50, "vm": "App", "action": "set_memory", "memory": {"minimum_mb": 1024}},
     ])
-    path = tmp_path / "sched.json"
-    path.write_text(json.dumps(data))
-    document = ScenarioDocument.open(path)
-    engine = EngineController(document.scenario)
-    win = MainWindow(document, engine)
-    qtbot.addWidget(win)
-    win.show()
-    engine.start()
-    qtbot.waitUntil(lambda: win.last_frame is not None, timeout=WAIT_MS)
+    win = open_window(qtbot, tmp_path / "sched.json", data)
     step(qtbot, win, 60)
     index = win.last_frame.names.index("App")
     assert win.last_frame.settings[index].maximum_mb == 8192  # the engine took it
     assert win.document.vm("App").memory.maximum_mb == 4096  # the file did not
     assert not win.document.dirty and win.commands.last_message is None
-    engine.shutdown()
+    win.engine.shutdown()
 
 
 def test_a_refused_user_change_is_undone_in_the_document(qtbot, window):
@@ -438,16 +436,7 @@ def test_a_refused_user_change_is_undone_in_the_document(qtbot, window):
 
 def test_shut_down_without_integration_services_tells_the_user(qtbot, tmp_path):
     data = dict(SCENARIO, vms=[dict(SCENARIO["vms"][0], integration_services=False)])
-    path = tmp_path / "nois.json"
-    path.write_text(json.dumps(data))
-    document = ScenarioDocument.open(path)
-    engine = EngineController(document.scenario)
-    win = MainWindow(document, engine)
-    qtbot.addWidget(win)
-    win.commands.confirm = lambda title, text: True
-    win.show()
-    engine.start()
-    qtbot.waitUntil(lambda: win.last_frame is not None, timeout=WAIT_MS)
+    win = open_window(qtbot, tmp_path / "nois.json", data)
     step(qtbot, win, 30)
     win.select_vm("App")
     win.app_actions.shutdown.trigger()
@@ -455,7 +444,7 @@ def test_shut_down_without_integration_services_tells_the_user(qtbot, tmp_path):
     assert "Shutdown integration service" in win.commands.last_message.informativeText()
     assert live_state(win, "App") == VmState.RUNNING
     win.commands.last_message.close()
-    engine.shutdown()
+    win.engine.shutdown()
 
 
 def test_reset_forgets_pressure_and_delete_updates_the_actions_pane(qtbot, window):
