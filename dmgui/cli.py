@@ -7,10 +7,11 @@
 from __future__ import annotations
 
 import argparse
-import os
+import contextlib
+import signal
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from dmgui import __version__
 from dmgui.core.args import (
@@ -18,7 +19,15 @@ from dmgui.core.args import (
     OneLineParser,
     UsageError,
     parse_duration,
+    parse_path,
     parse_seed,
+)
+from dmgui.core.files import (
+    FileProblem,
+    check_distinct,
+    describe_os_error,
+    resolve_output,
+    write_text,
 )
 
 
@@ -28,15 +37,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"dmgui {__version__}")
     sub = parser.add_subparsers(dest="command", parser_class=OneLineParser)
     sim = sub.add_parser("simulate", help="run a scenario headless and report")
-    sim.add_argument("scenario", nargs="?", help="scenario JSON (default: built-in home server)")
+    sim.add_argument("scenario", nargs="?", type=parse_path,
+                     help="scenario JSON (default: built-in home server)")
     sim.add_argument("--duration", type=parse_duration, default=parse_duration("2h"),
                      help="simulated time, e.g. 2h, 90m, 1d (default 2h)")
     sim.add_argument("--seed", type=parse_seed, default=None,
                      help="seed of the random workloads (default: the scenario's)")
     sim.add_argument("--sample", type=parse_duration, default=parse_duration("10s"),
                      help="CSV sample interval (default 10s)")
-    sim.add_argument("--csv", metavar="OUT.csv", help="write sampled per-VM rows here")
-    sim.add_argument("--json", metavar="OUT.json", help="write the run summary here")
+    sim.add_argument("--csv", metavar="OUT.csv", type=parse_path,
+                     help="write sampled per-VM rows here ('-' for the standard output)")
+    sim.add_argument("--json", metavar="OUT.json", type=parse_path,
+                     help="write the run summary here ('-' for the standard output)")
     progress = sim.add_mutually_exclusive_group()
     progress.add_argument("--progress", dest="progress", action="store_true", default=None,
                           help="always show the progress bar on stderr")
@@ -58,6 +70,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("dmgui: interrupted", file=sys.stderr)
         return 130
+    except Terminated as stop:
+        print(f"dmgui: stopped by {signal.Signals(stop.signum).name}", file=sys.stderr)
+        return 128 + stop.signum
+
+
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP arrived: unwind (removing partial files), then exit."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _stop_on_signals() -> Iterator[None]:
+    """Turn SIGTERM and SIGHUP into :class:`Terminated` while the block runs, so
+    the same clean-up as for Ctrl+C (SIGINT) runs for them too."""
+    def stop(signum: int, _frame: object) -> None:
+        raise Terminated(signum)
+
+    wanted = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    previous = {sig: signal.signal(sig, stop) for sig in wanted}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _run_gui(argv: list[str]) -> int:
@@ -76,80 +115,82 @@ def run_simulate(args: argparse.Namespace) -> int:
     from dmgui.core.report import (
         CsvSampleWriter,
         sample_rows,
+        summary_json_text,
         summary_table,
-        write_summary,
     )
-    from dmgui.core.resources import default_scenario_path
-    from dmgui.core.scenario import ScenarioError, load_scenario
     from dmgui.core.summary import SummaryAccumulator
     from dmgui.core.tuning import keep_freed_memory
 
     keep_freed_memory()
-
-    try:
-        scenario = load_scenario(args.scenario or default_scenario_path())
-    except (ScenarioError, FileNotFoundError) as err:
-        raise UsageError(str(err)) from None
-    if args.json:
-        _check_writable(args.json)
-    sim = Simulation(scenario, seed=args.seed)
-    acc = SummaryAccumulator(sim.names)
-    csv_out = _open_csv(args.csv, sim.names, CsvSampleWriter)
-    bar = ProgressBar(args.duration, enabled=args.progress)
-    try:
-        for block in sim.run(args.duration, block_s=_block_seconds(len(sim.names))):
-            acc.add(block)
+    with _stop_on_signals():
+        scenario, scenario_id = _load_scenario(args.scenario)
+        outputs = _check_outputs({"--csv": args.csv, "--json": args.json}, scenario_id)
+        sim = Simulation(scenario, seed=args.seed)
+        acc = SummaryAccumulator(sim.names)
+        bar = ProgressBar(args.duration, enabled=args.progress)
+        with _reported_as_usage_error(args.csv):
+            csv_out = CsvSampleWriter(outputs["--csv"], sim.names) if args.csv else None
+        try:
+            for block in sim.run(args.duration, block_s=_block_seconds(len(sim.names))):
+                acc.add(block)
+                if csv_out:
+                    with _reported_as_usage_error(args.csv):
+                        csv_out.write(sample_rows(block, args.sample))
+                bar.update(sim.time)
             if csv_out:
-                csv_out.write(sample_rows(block, args.sample))
-            bar.update(sim.time)
-    except BaseException:
-        if csv_out:
-            csv_out.abort()
-        raise
-    finally:
-        bar.close()
-    if csv_out:
-        csv_out.close()
-    summary = {"scenario": scenario.name, "seed": sim.seed, **acc.result()}
-    if args.json:
-        _write_or_fail(write_summary, args.json, summary)
+                with _reported_as_usage_error(args.csv):
+                    csv_out.close()
+        except BaseException:
+            if csv_out:
+                csv_out.abort()
+            raise
+        finally:
+            bar.close()
+        summary = {"scenario": scenario.name, "seed": sim.seed, **acc.result()}
+        if args.json:
+            with _reported_as_usage_error(args.json):
+                write_text(outputs["--json"], summary_json_text(summary))
     if not args.json and not args.csv:
         sys.stdout.write(summary_table(summary))
     return 0
+
+
+def _load_scenario(path: str | None):
+    """The scenario to simulate and its file's identity (never written over)."""
+    from dmgui.core.resources import default_scenario_path
+    from dmgui.core.scenario import ScenarioError, read_scenario
+
+    try:
+        return read_scenario(path or default_scenario_path())
+    except ScenarioError as err:
+        raise UsageError(str(err)) from None
+
+
+def _check_outputs(names: dict[str, str | None], scenario_id) -> dict:
+    """Resolve every output before the run: fail now, not after an hour's work."""
+    try:
+        outputs = {flag: resolve_output(name) for flag, name in names.items() if name}
+        check_distinct(outputs, {"the scenario": scenario_id})
+    except FileProblem as err:
+        raise UsageError(str(err)) from None
+    return outputs
+
+
+@contextlib.contextmanager
+def _reported_as_usage_error(name: str) -> Iterator[None]:
+    """A failed write (a full disk, /dev/full, a closed pipe) is one line, exit 2."""
+    try:
+        yield
+    except FileProblem as err:
+        raise UsageError(str(err)) from None
+    except OSError as err:
+        raise UsageError(describe_os_error(name, err)) from None
 
 
 def _block_seconds(n_vms: int) -> int:
     """Ticks per engine block: about 600,000 VM-ticks, between 1 minute and 1 hour
     (bounded memory, few page faults, little per-block overhead)."""
     return int(min(3600, max(60, 600_000 // max(n_vms, 1))))
-
-
-def _check_writable(path: str) -> None:
-    """Fail before a long run, not after it, when ``path`` cannot be written."""
-    target = os.path.realpath(path)
-    folder = os.path.dirname(target) or "."
-    if os.path.isdir(target):
-        raise UsageError(f"cannot write {path}: it is a folder")
-    if not os.path.isdir(folder):
-        raise UsageError(f"cannot write {path}: no folder {folder}")
-    if not os.access(folder if not os.path.exists(target) else target, os.W_OK):
-        raise UsageError(f"cannot write {path}: permission denied")
-
-
-def _open_csv(path: str | None, names: list[str], writer_cls: type):
-    if not path:
-        return None
-    try:
-        return writer_cls(path, names)
-    except OSError as err:
-        raise UsageError(f"cannot write {path}: {err.strerror or err}") from None
-
-
-def _write_or_fail(writer, path: str, data: object) -> None:
-    try:
-        writer(path, data)
-    except OSError as err:
-        raise UsageError(f"cannot write {path}: {err.strerror or err}") from None
 
 
 class ProgressBar:

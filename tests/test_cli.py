@@ -109,7 +109,7 @@ def test_default_scenario_is_the_home_server():
 @pytest.mark.parametrize("args, fragment", [
     (["simulate", "--duration", "soon"], "invalid duration 'soon'"),
     (["simulate", "--duration", "0s"], "at least 1 second"),
-    (["simulate", "--seed", "-3"], "seed must be 0 or more"),
+    (["simulate", "--seed", "-3"], "seed must be a whole number from 0"),
     (["simulate", "--seed", "x"], "invalid seed"),
     (["simulate", "--bogus"], "unrecognized arguments"),
     (["simulate", "/nonexistent/scenario.json"], "cannot read the file"),
@@ -208,6 +208,16 @@ def test_contention_lab_shows_what_it_promises(tmp_path):
     kinds = {e["kind"] for e in json.loads(out.read_text())["events"]}
     assert {"start_failed", "smart_paging", "smart_paging_cleared", "set_memory",
             "set_memory_refused"} <= kinds
+
+
+def test_the_default_scenario_runs_clean_for_a_day(tmp_path):
+    # Issue 8 §1.9: a newcomer's first run shows no refusal or failure in red; rule
+    # demonstrations live in the contention lab.
+    out = tmp_path / "summary.json"
+    assert main(["simulate", "--duration", "1d", "--json", str(out)]) == 0
+    events = json.loads(out.read_text())["events"]
+    bad = [e for e in events if e["kind"] in ("start_failed", "set_memory_refused")]
+    assert events and not bad
 
 
 def test_memory_tuning_is_harmless_and_reports_itself():

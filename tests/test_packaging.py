@@ -77,7 +77,7 @@ def test_desktop_entry_installs_and_uninstalls(tmp_path):
     desktop = tmp_path / "applications" / "dmgui.desktop"
     icon = tmp_path / "icons" / "hicolor" / "scalable" / "apps" / "dmgui.svg"
     text = desktop.read_text()
-    assert "Exec='/opt/dm gui/dmgui' %f" in text
+    assert 'Exec="/opt/dm gui/dmgui" %f' in text    # see test_install_desktop.py
     assert "Icon=dmgui" in text and "Type=Application" in text and "Name=dmgui" in text
     assert icon.read_text().startswith("<svg")
     subprocess.run([sys.executable, script, "--uninstall"], env=env, check=True,

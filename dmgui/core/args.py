@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import argparse
 import re
+from collections.abc import Sequence
 from typing import NoReturn
 
+from dmgui.core.limits import MAX_SEED, MAX_SIM_SECONDS
+from dmgui.core.names import OneLineError
+
 EXIT_BAD_INPUT = 2
-MAX_DURATION_S = 366 * 86400
+MAX_DURATION_S = MAX_SIM_SECONDS
+MAX_MILLISECONDS = 2**31 - 1  # what a QTimer accepts (about 24.8 days)
 _DURATION_RE = re.compile(r"(\d+(?:\.\d+)?)([dhms]?)")
 _UNIT_S = {"d": 86400, "h": 3600, "m": 60, "s": 1, "": 1}
 
 
-class UsageError(Exception):
+class UsageError(OneLineError):
     """Bad command-line input; the message is shown as one line."""
 
 
@@ -21,6 +26,22 @@ class OneLineParser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(message)
+
+    def parse_known_args(self, args: Sequence[str] | None = None,
+                         namespace: argparse.Namespace | None = None):
+        """Parse, then check that every single-valued option got exactly one value.
+
+        argparse drops a ``--`` even from ``--seed=--`` and hands the option an
+        empty list instead of calling its type; every such value is refused here,
+        for this parser and (through the sub-parser action) each subcommand's.
+        """
+        namespace, extras = super().parse_known_args(args, namespace)
+        for action in self._actions:
+            if action.nargs is None and action.option_strings and isinstance(
+                    getattr(namespace, action.dest, None), list):
+                raise UsageError(f"argument {'/'.join(action.option_strings)}: "
+                                 "expected one value")
+        return namespace, extras
 
 
 def parse_duration(text: str) -> int:
@@ -45,23 +66,33 @@ def parse_duration(text: str) -> int:
 def parse_milliseconds(text: str) -> int:
     """A whole number of milliseconds >= 0."""
     try:
-        value = int(text)
+        value = int(text) if len(text) <= 32 else -1
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"invalid milliseconds '{text}' (a whole number)") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("milliseconds must be 0 or more")
+    if not 0 <= value <= MAX_MILLISECONDS:
+        raise argparse.ArgumentTypeError(
+            f"milliseconds must be a whole number from 0 to {MAX_MILLISECONDS}")
     return value
 
 
 def parse_seed(text: str) -> int:
-    """A workload seed: a whole number >= 0."""
+    """A workload seed: a whole number from 0 to 2**63 - 1."""
     try:
-        value = int(text)
+        value = int(text) if len(text) <= 32 else -1
     except ValueError:
         raise argparse.ArgumentTypeError(f"invalid seed '{text}' (a whole number)") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("seed must be 0 or more")
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"seed must be a whole number from 0 to {MAX_SEED}")
     return value
+
+
+def parse_path(text: str) -> str:
+    """A file name: not empty, no NUL character."""
+    if not text:
+        raise argparse.ArgumentTypeError("empty file name")
+    if "\0" in text:
+        raise argparse.ArgumentTypeError("a file name cannot contain a NUL character")
+    return text
 
 

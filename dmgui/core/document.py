@@ -5,9 +5,16 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from dmgui.core.files import FileId
 from dmgui.core.memory import MemorySettings
-from dmgui.core.scenario import Host, Scenario, VirtualMachine, load_scenario
-from dmgui.core.scenario import parse_scenario, save_scenario
+from dmgui.core.scenario import (
+    Host,
+    Scenario,
+    VirtualMachine,
+    parse_scenario,
+    read_scenario,
+    save_scenario,
+)
 
 
 class ScenarioDocument:
@@ -17,15 +24,19 @@ class ScenarioDocument:
     a refused edit (``ScenarioError``/``ValueError``) leaves the document unchanged.
     """
 
-    def __init__(self, scenario: Scenario, path: Path | None = None) -> None:
+    def __init__(self, scenario: Scenario, path: Path | None = None,
+                 file_id: FileId | None = None) -> None:
         self.scenario = scenario
         self.path = Path(path) if path else None
         self.dirty = False
+        #: The identity of the file it was read from (scripted outputs must differ).
+        self.file_id = file_id
 
     @classmethod
     def open(cls, path: str | os.PathLike[str]) -> ScenarioDocument:
         """Load ``path``; raises ScenarioError with a one-line message."""
-        return cls(load_scenario(path), Path(path))
+        scenario, file_id = read_scenario(path)
+        return cls(scenario, Path(path), file_id)
 
     @property
     def display_name(self) -> str:

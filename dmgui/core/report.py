@@ -6,13 +6,11 @@ import csv
 import io
 import json
 import os
-from pathlib import Path
-from typing import TextIO
 
 import numpy as np
 
 from dmgui.core.block import Block
-from dmgui.core.scenario import atomic_write_text
+from dmgui.core.files import AtomicFile, OutputTarget, resolve_output, write_text
 from dmgui.core.states import STATUS_LABELS, VmState
 
 CSV_COLUMNS = (
@@ -28,24 +26,20 @@ def sample_rows(block: Block, sample_s: int) -> Block:
 
 
 class CsvSampleWriter:
-    """Streams sampled rows to a CSV file: one row per VM per sample.
+    """Streams sampled rows to a CSV output: one row per VM per sample.
 
-    Rows go to a temporary file next to the target, renamed into place by
-    :meth:`close` so an interrupted run never leaves a half-written CSV.
+    The rows go through an :class:`~dmgui.core.files.AtomicFile`: a temporary file
+    next to the target, renamed into place by :meth:`close`, so an interrupted or
+    failed run never leaves a half-written CSV (a stream is written directly).
     """
 
-    def __init__(self, path: str | os.PathLike[str], names: list[str]) -> None:
-        self.path = Path(path)
-        self.names = list(names)
-        # A device or pipe (/dev/stdout) is streamed into directly; a symlink's
-        # target is replaced, not the link.
-        self._direct = self.path.exists() and not self.path.is_file()
-        if not self._direct:
-            self.path = Path(os.path.realpath(self.path))
-        self._tmp = self.path if self._direct else self.path.with_name(
-            f".{self.path.name}.partial")
-        self._file: TextIO = open(self._tmp, "w", encoding="utf-8", newline="")
-        self._csv = csv.writer(self._file, lineterminator="\n")
+    def __init__(self, target: OutputTarget | str, names: list[str]) -> None:
+        if isinstance(target, str):
+            target = resolve_output(target)
+        self.names = [spreadsheet_safe(name) for name in names]
+        self._out = AtomicFile(target)
+        self._text = io.TextIOWrapper(self._out.file, encoding="utf-8", newline="")
+        self._csv = csv.writer(self._text, lineterminator="\n")
         self._csv.writerow(CSV_COLUMNS)
 
     def write(self, block: Block) -> None:
@@ -54,23 +48,38 @@ class CsvSampleWriter:
 
     def close(self) -> None:
         """Finish the file and move it into place."""
-        self._file.flush()
-        if self._direct:
-            self._file.close()
-            return
-        os.fsync(self._file.fileno())
-        self._file.close()
-        os.replace(self._tmp, self.path)
+        self._text.flush()
+        self._text.detach()
+        self._out.commit()
 
     def abort(self) -> None:
         """Drop the partial file (the target, if it existed, is untouched)."""
-        self._file.close()
-        if not self._direct:
-            self._tmp.unlink(missing_ok=True)
+        try:
+            self._text.detach()
+        except (OSError, ValueError):
+            pass  # unflushable (a full disk): the AtomicFile drops it all below
+        self._out.abort()
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """``text`` with a leading ``'`` if a spreadsheet would read it as a formula.
+
+    The usual rule against CSV formula injection (OWASP): a cell that starts
+    with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets an
+    apostrophe in front, which spreadsheets show as text and do not run.
+    """
+    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def format_rows(block: Block, names: list[str]) -> list[tuple[object, ...]]:
-    """CSV rows (see :data:`CSV_COLUMNS`) for every tick and VM of ``block``."""
+    """CSV rows (see :data:`CSV_COLUMNS`) for every tick and VM of ``block``.
+
+    ``names`` are written as given (:class:`CsvSampleWriter` passes them through
+    :func:`spreadsheet_safe` first).
+    """
     rows = []
     for k, t in enumerate(block.time.tolist()):
         columns = zip(
@@ -94,8 +103,8 @@ def summary_json_text(summary: dict[str, object]) -> str:
 
 
 def write_summary(path: str | os.PathLike[str], summary: dict[str, object]) -> None:
-    """Write the JSON summary atomically."""
-    atomic_write_text(Path(path), summary_json_text(summary))
+    """Write the JSON summary atomically (see :mod:`dmgui.core.files`)."""
+    write_text(resolve_output(os.fspath(path)), summary_json_text(summary))
 
 
 def summary_table(summary: dict[str, object]) -> str:

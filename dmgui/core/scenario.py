@@ -17,15 +17,29 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from enum import Enum
-from pathlib import Path
-from typing import Literal
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
-from dmgui.core.memory import MemoryChangeError, MemorySettings, VersionProfile
-from dmgui.core.memory import check_memory_settings
+from dmgui.core import limits
+from dmgui.core.files import FileId, FileProblem, read_input, resolve_output, write_text
+from dmgui.core.memory import (
+    MemoryChangeError,
+    MemorySettings,
+    VersionProfile,
+    check_memory_settings,
+)
+from dmgui.core.names import DisplayName, OneLineError
+from dmgui.core.strict_json import JsonProblem, decode_json
 from dmgui.core.workloads import ConstantWorkload, Workload
 
 SCHEMA_VERSION = 1
@@ -38,14 +52,16 @@ class Host(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str = Field("HV01", min_length=1)
-    memory_mb: int = Field(8192, gt=0, description="Physical memory of the host, MB.")
+    name: DisplayName = Field("HV01", min_length=1, max_length=limits.MAX_HOST_NAME)
+    memory_mb: int = Field(8192, gt=0, le=limits.MAX_HOST_MEMORY_MB,
+                           description="Physical memory of the host, MB (at most 24 TB).")
     reserve_mb: int = Field(
         0, ge=0, description="Memory kept for the management OS (MemoryReserve), MB."
     )
     vm_overhead_mb: int = Field(
         DEFAULT_VM_OVERHEAD_MB,
         ge=0,
+        le=limits.MAX_VM_OVERHEAD_MB,
         description="Hypervisor/worker-process cost of each running VM, MB. "
         "Not documented by Microsoft (spec §8); 32 MB is a modelling default.",
     )
@@ -71,8 +87,9 @@ class VirtualMachine(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str = Field(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$",
-                      description="Unique VM name (no control characters).")
+    name: DisplayName = Field(min_length=1, max_length=limits.MAX_VM_NAME,
+                              description="Unique VM name (shown as it is: no control "
+                              "or invisible characters).")
     memory: MemorySettings = MemorySettings()
     workload: Workload = ConstantWorkload(kind="constant", mb=256)
     autostart: bool = False
@@ -122,8 +139,8 @@ class Event(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    at_s: int = Field(ge=0)
-    vm: str
+    at_s: int = Field(ge=0, le=limits.MAX_SIM_SECONDS)
+    vm: DisplayName
     action: Action
     memory: MemoryPatch | None = None
 
@@ -141,12 +158,21 @@ class Scenario(BaseModel):
 
     # Required: a JSON file without it is not a dmgui scenario (say so, rather than
     # open an empty host).
-    schema_version: Literal[1]
-    name: str = "Untitled"
+    schema_version: Annotated[int, Strict()]
+    name: DisplayName = Field("Untitled", max_length=limits.MAX_SCENARIO_NAME)
     host: Host = Host()
     vms: list[VirtualMachine] = []
     events: list[Event] = []
-    seed: int = Field(0, ge=0, description="Seed of the random workload generators.")
+    seed: int = Field(0, ge=0, le=limits.MAX_SEED,
+                      description="Seed of the random workload generators.")
+
+    @field_validator("schema_version")
+    @classmethod
+    def _known_schema(cls, value: int) -> int:
+        if value != SCHEMA_VERSION:
+            raise ValueError(f"this dmgui reads schema_version {SCHEMA_VERSION}, "
+                             f"not {value}")
+        return value
 
     @model_validator(mode="after")
     def _names_and_rules(self) -> Scenario:
@@ -174,7 +200,7 @@ class Scenario(BaseModel):
         raise KeyError(name)
 
 
-class ScenarioError(ValueError):
+class ScenarioError(OneLineError):
     """A scenario file that cannot be used; the message names file and field."""
 
 
@@ -207,28 +233,37 @@ def _loc_to_path(loc: tuple[int | str, ...]) -> str:
 
 
 def load_scenario(path: str | os.PathLike[str]) -> Scenario:
-    """Read and validate a scenario JSON file.
+    """Read and validate a scenario JSON file (see :func:`read_scenario`)."""
+    return read_scenario(path)[0]
 
-    Raises :class:`ScenarioError` with one message naming the file and the
-    problem (unreadable file, malformed JSON with line and column, or the field
-    path of the first invalid value).
+
+def read_scenario(path: str | os.PathLike[str]) -> tuple[Scenario, FileId]:
+    """Read and validate a scenario JSON file; also return the file's identity.
+
+    Only a regular file of at most :data:`dmgui.core.files.MAX_INPUT_BYTES` is
+    read. Types are strict (``"8192"`` is not a number, ``"yes"`` not a boolean)
+    and a key given twice is refused. Raises :class:`ScenarioError` with one
+    message naming the file and the problem (unreadable file, malformed JSON with
+    line and column, or the field path of the first invalid value).
     """
-    p = Path(path)
+    name = os.fspath(path)
     try:
-        text = p.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as err:
-        raise ScenarioError(f"{p}: cannot read the file ({_reason(err)})") from None
+        read = read_input(name)
+        data = decode_json(read.data)
+    except (FileProblem, JsonProblem) as err:
+        raise ScenarioError(_with_source(name, str(err))) from None
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{name}: not a dmgui scenario (the JSON is not an object)")
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise ScenarioError(
-            f"{p}: not valid JSON (line {err.lineno}, column {err.colno}: {err.msg})"
-        ) from None
-    return parse_scenario(data, str(p))
+        scenario = Scenario.model_validate_json(read.data.decode("utf-8-sig"),
+                                                strict=True)
+    except ValidationError as err:
+        raise ScenarioError(f"{name}: {_describe(err)}") from None
+    return scenario, read.id
 
 
-def _reason(err: Exception) -> str:
-    return getattr(err, "strerror", None) or str(err)
+def _with_source(name: str, message: str) -> str:
+    return message if message.startswith(name) else f"{name}: {message}"
 
 
 def scenario_to_json(scenario: Scenario) -> str:
@@ -237,43 +272,10 @@ def scenario_to_json(scenario: Scenario) -> str:
 
 
 def save_scenario(scenario: Scenario, path: str | os.PathLike[str]) -> None:
-    """Write ``scenario`` to ``path`` atomically (see :func:`atomic_write_text`)."""
-    atomic_write_text(Path(path), scenario_to_json(scenario))
+    """Write ``scenario`` to ``path`` atomically (see :mod:`dmgui.core.files`).
 
-
-def _mode_for(path: Path) -> int:
-    """Keep an existing file's permissions; a new file gets 0666 minus the umask."""
-    try:
-        return path.stat().st_mode & 0o777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so readers see the old or the new file, never half.
-
-    The text goes to a temporary file in the same folder, is flushed to disk,
-    then renamed over ``path``; on any error the temporary file is removed and
-    the original is untouched. A symlink is followed (its target is replaced); a
-    device or pipe is written to directly.
+    Raises :class:`dmgui.core.files.FileProblem` for a target dmgui will not
+    write (a read-only file, a FIFO, a device, a folder) and OSError when the
+    write itself fails; the old file is then untouched.
     """
-    path = Path(path)
-    if path.exists() and not path.is_file():
-        # A device or pipe (/dev/stdout, a FIFO) cannot be replaced: write into it.
-        with open(path, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-        return
-    path = Path(os.path.realpath(path))  # replace a symlink's target, not the link
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, _mode_for(path))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text(resolve_output(os.fspath(path)), scenario_to_json(scenario))

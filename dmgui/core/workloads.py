@@ -20,6 +20,8 @@ from pydantic import (
     model_validator,
 )
 
+from dmgui.core.limits import MAX_SIM_SECONDS
+
 MAX_MB = 16 * 1024 * 1024  # 16 TiB: above any Hyper-V VM; keeps every demand finite
 _DAY = 86400.0
 _M64 = (1 << 64) - 1
@@ -76,8 +78,9 @@ class TraceWorkload(_Model):
             raise ValueError("a trace needs at least one [seconds, MB] point")
         previous = 0.0
         for i, (t, mb) in enumerate(points):
-            if t < 0:
-                raise ValueError(f"point {i}: time {t} s is negative")
+            if not 0 <= t <= MAX_SIM_SECONDS:
+                raise ValueError(f"point {i}: time {t} s is not between 0 and "
+                                 f"{MAX_SIM_SECONDS} s (366 days)")
             if t < previous:
                 raise ValueError(
                     f"point {i}: time {t} s is before the previous point's {previous} s"

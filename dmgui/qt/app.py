@@ -12,20 +12,34 @@ import os
 import sys
 from collections.abc import Sequence
 
-from PySide6.QtCore import QEvent, QMessageLogContext, QObject, QtMsgType, QTimer
-from PySide6.QtCore import qInstallMessageHandler
+from PySide6.QtCore import (
+    QEvent,
+    QMessageLogContext,
+    QObject,
+    QTimer,
+    QtMsgType,
+    qInstallMessageHandler,
+)
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from dmgui import __version__
-from dmgui.core.args import EXIT_BAD_INPUT, OneLineParser, UsageError, parse_duration
-from dmgui.core.args import parse_milliseconds, parse_seed
+from dmgui.core.args import (
+    EXIT_BAD_INPUT,
+    OneLineParser,
+    UsageError,
+    parse_duration,
+    parse_milliseconds,
+    parse_path,
+    parse_seed,
+)
 from dmgui.core.document import ScenarioDocument
+from dmgui.core.files import FileProblem, check_distinct
 from dmgui.core.resources import default_scenario_path
 from dmgui.core.scenario import ScenarioError
 from dmgui.qt.engine_worker import EngineController
 from dmgui.qt.main_window import MainWindow
 from dmgui.qt.resources import app_icon
-from dmgui.qt.screenshots import ScreenshotJob
+from dmgui.qt.screenshots import ScreenshotJob, check_screenshot_target
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,14 +47,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="dmgui", description="A desktop lab for Hyper-V Dynamic Memory. "
                      "'dmgui simulate --help' for the headless simulator.")
     parser.add_argument("--version", action="version", version=f"dmgui {__version__}")
-    parser.add_argument("scenario", nargs="?", help="scenario JSON (default: built-in)")
+    parser.add_argument("scenario", nargs="?", type=parse_path,
+                        help="scenario JSON (default: built-in)")
     parser.add_argument("--seed", type=parse_seed, default=None, help="workload seed")
     parser.add_argument("--paused", action="store_true", help="do not start simulating")
     parser.add_argument("--quit-after", type=parse_milliseconds, metavar="MS",
                         help="close the window after MS milliseconds (smoke tests)")
-    parser.add_argument("--screenshot", metavar="OUT.png",
+    parser.add_argument("--screenshot", metavar="OUT.png", type=parse_path,
                         help="save a picture of the main window and exit")
-    parser.add_argument("--screenshot-settings", metavar="OUT.png",
+    parser.add_argument("--screenshot-settings", metavar="OUT.png", type=parse_path,
                         help="save a picture of the selected VM's Memory settings and exit")
     parser.add_argument("--after", type=parse_duration, default=0,
                         help="simulated time before the screenshots (e.g. 10m)")
@@ -69,7 +84,16 @@ def run_app(argv: Sequence[str]) -> int:
     app.setApplicationVersion(__version__)
     app.setWindowIcon(app_icon())
     app.setDesktopFileName("dmgui")  # ties windows to packaging/linux/dmgui.desktop
+    scripted = bool(args.screenshot or args.screenshot_settings
+                    or args.quit_after is not None)
     document, problem = _open_document(args.scenario)
+    if problem and scripted:
+        return EXIT_BAD_INPUT  # a scripted run must not picture another scenario
+    try:
+        shots = _screenshot_targets(args, document)
+    except FileProblem as err:
+        print(f"dmgui: error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     engine = EngineController(document.scenario, seed=args.seed)
     window = MainWindow(document, engine)
     window.show()
@@ -78,8 +102,9 @@ def run_app(argv: Sequence[str]) -> int:
         window.commands.message(QMessageBox.Icon.Critical, "dmgui",
                                 "The scenario could not be opened; showing the built-in "
                                 "scenario instead.", problem)
-    if args.screenshot or args.screenshot_settings:
-        job = ScreenshotJob(window, args.after, args.screenshot, args.screenshot_settings)
+    if shots:
+        job = ScreenshotJob(window, args.after, shots.get("--screenshot"),
+                            shots.get("--screenshot-settings"))
         job.start()
     elif not args.paused:
         engine.run_requested.emit()
@@ -91,6 +116,18 @@ def run_app(argv: Sequence[str]) -> int:
     engine.shutdown()
     _dispose(window)
     return code
+
+
+def _screenshot_targets(args: argparse.Namespace, document: ScenarioDocument) -> dict:
+    """Check the screenshot files before anything runs: an image format dmgui can
+    write, a file it may replace, and never the scenario or each other."""
+    names = {"--screenshot": args.screenshot,
+             "--screenshot-settings": args.screenshot_settings}
+    shots = {flag: check_screenshot_target(flag, name) for flag, name in names.items()
+             if name}
+    inputs = {"the scenario": document.file_id} if document.file_id else {}
+    check_distinct(shots, inputs)
+    return shots
 
 
 def _dispose(window: MainWindow) -> None:
@@ -110,7 +147,7 @@ class _FirstPaint(QObject):
         super().__init__(window)
         self._window = window
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if (event.type() == QEvent.Type.Paint and isinstance(watched, QWidget)
                 and watched.window() is self._window):
             QApplication.instance().removeEventFilter(self)

@@ -16,9 +16,10 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from dmgui import __version__
 from dmgui.core.document import ScenarioDocument
+from dmgui.core.files import FileProblem, describe_os_error
 from dmgui.core.memory import MemorySettings
-from dmgui.core.scenario import Host, Scenario, ScenarioError
 from dmgui.core.reconfigure import reconfigure_problem
+from dmgui.core.scenario import Host, Scenario, ScenarioError
 from dmgui.core.states import EventRecord, MemoryStatus, VmState
 from dmgui.qt.dialogs import HostSettingsDialog, NewVmDialog
 from dmgui.qt.settings_dialog import SettingsDialog
@@ -318,9 +319,13 @@ class WindowCommands(QObject):
     def _save_to(self, path) -> bool:
         try:
             self.w.document.save(path)
-        except OSError as err:
+        except FileProblem as err:  # a read-only file, a FIFO, a device, a folder
             self.message(QMessageBox.Icon.Critical, "dmgui", "The scenario was not saved.",
-                         f"{path}: {err.strerror or err}")
+                         str(err))
+            return False
+        except OSError as err:  # the write itself failed (full disk...): file untouched
+            self.message(QMessageBox.Icon.Critical, "dmgui", "The scenario was not saved.",
+                         describe_os_error(str(path), err))
             return False
         self.w.update_title()
         self.w.statusBar().showMessage(f"Saved {path}", 5000)

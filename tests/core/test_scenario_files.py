@@ -186,7 +186,7 @@ def test_missing_file(tmp_path) -> None:
 def test_file_that_is_not_utf8(tmp_path) -> None:
     path = tmp_path / "latin1.json"
     path.write_bytes('{"name": "Gr\u00f6\u00dfe"}'.encode("latin-1"))
-    assert "cannot read" in load_error(path)
+    assert "not UTF-8 text" in load_error(path)
 
 
 def test_unknown_workload_kind(tmp_path) -> None:

@@ -76,7 +76,7 @@ def test_trace_single_point_is_constant():
         ([], "at least one"),
         ([(10, 100), (5, 100)], "non-decreasing"),
         ([(0, 100), (10, -1)], "between 0 and"),
-        ([(-5, 100)], "negative"),
+        ([(-5, 100)], "not between 0 and"),
         ([(0, float("nan"))], "finite"),
     ],
 )

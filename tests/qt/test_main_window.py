@@ -359,7 +359,7 @@ def test_plot_window_is_adjustable(qtbot, window):
 
 
 @pytest.mark.parametrize("args, fragment", [
-    (["--quit-after", "-5"], "milliseconds must be 0 or more"),
+    (["--quit-after", "-5"], "milliseconds must be a whole number from 0"),
     (["--after", "10m"], "--after needs --screenshot"),
 ])
 def test_more_bad_gui_arguments(args, fragment):
