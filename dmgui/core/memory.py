@@ -221,6 +221,8 @@ def check_memory_change(
     Maximum only up, buffer and weight may change; static memory may be resized
     only on 2016+. Whether a static resize fits the host is the engine's call.
     """
+    if not profile.separate_minimum:
+        _refuse_sp1_minimum(current, proposed, vm_name)
     checked = check_memory_settings(proposed, profile, vm_name)
     if not profile.separate_minimum:
         current = current.model_copy(update={"minimum_mb": current.startup_mb})
@@ -229,6 +231,16 @@ def check_memory_change(
     for field, reason in _runtime_refusals(current, checked, profile):
         raise MemoryChangeError(reason, field, vm_name)
     return checked
+
+
+def _refuse_sp1_minimum(cur: MemorySettings, new: MemorySettings, vm_name: str) -> None:
+    """2008 R2 SP1 has no Minimum RAM of its own (spec §1.2): a change that asks for
+    one is refused with the reason, not stored silently as Startup RAM."""
+    asked = new.minimum_mb != cur.minimum_mb and new.minimum_mb != new.startup_mb
+    if new.dynamic_memory_enabled and asked:
+        _fail(f"Windows Server 2008 R2 SP1 has no separate minimum memory: the minimum "
+              f"is always the startup memory ({new.startup_mb} MB), not "
+              f"{new.minimum_mb} MB.", "minimum_mb", vm_name)
 
 
 def _runtime_refusals(

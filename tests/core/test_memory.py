@@ -321,6 +321,23 @@ def test_unchanged_settings_accepted_while_running(profile, settings) -> None:
     allowed_while_running(settings, settings, profile)
 
 
+@pytest.mark.parametrize("running", [False, True])
+def test_2008r2sp1_a_minimum_change_is_refused_with_the_reason(running) -> None:
+    # Issue 8 §1.8: once silently stored as Startup RAM; now refused, saying why.
+    with pytest.raises(MemoryChangeError) as info:
+        check_memory_change(sp1_dm(), dm(minimum_mb=512), P.WS2008R2SP1, VM,
+                            running=running)
+    assert info.value.field == "minimum_mb"
+    assert "no separate minimum memory" in info.value.reason
+    assert "1024 MB" in info.value.reason
+
+
+def test_2008r2sp1_startup_change_keeps_minimum_equal_to_startup() -> None:
+    stored = check_memory_change(sp1_dm(), sp1_dm(startup_mb=2048), P.WS2008R2SP1, VM,
+                                 running=False)
+    assert stored.minimum_mb == stored.startup_mb == 2048
+
+
 def test_v9_unchanged_settings_with_hidden_minimum_accepted_while_running() -> None:
     settings = MemorySettings(startup_mb=1024)  # minimum_mb keeps its default 512
     stored = check_memory_change(settings, settings, P.WS2008R2SP1, VM, running=True)
