@@ -223,11 +223,11 @@ class Simulation:
         """Start admission (spec §3.4, §3.5, §7.3)."""
         v = self.vms
         need = float(v.startup[i])
-        free = v.free_mb(self.host) - self.host.vm_overhead_mb
+        free = v.free_mb(self.host) - v.overhead[i]
         if free < need and v.weight[i] >= VERY_LOW_WEIGHT:
             free += self._reclaim(i, need - free, dry_run=True)
             if free >= need or self._smart_paging_allowed(i, restart):
-                free = v.free_mb(self.host) - self.host.vm_overhead_mb
+                free = v.free_mb(self.host) - v.overhead[i]
                 free += self._reclaim(i, need - free, dry_run=False)
         if free >= need:
             v.power_on(i, need, self.time, STARTING_S)

@@ -43,9 +43,10 @@ def reconfigure_problem(
                 return f"'{name}': {err.reason}"
     need = sum(settings[i].minimum_mb if balanced[i] else float(assigned[i])
                for i in running)
-    need += new.host.vm_overhead_mb * len(running)
+    need += sum(new.host.vm_overhead_for(settings[i].startup_mb) for i in running)
     if need > new.host.vm_pool_mb:
-        total = int(need) + new.host.reserve_mb
+        reserve = new.host.effective_reserve_mb
+        total = int(need) + reserve
         return (f"The running virtual machines need at least {total} MB of host memory "
-                f"(including the {new.host.reserve_mb} MB reserve). Turn some off first.")
+                f"(including the {reserve} MB reserve). Turn some off first.")
     return None

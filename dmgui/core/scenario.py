@@ -31,6 +31,7 @@ from pydantic import (
 )
 
 from dmgui.core import limits
+from dmgui.core.capacity import auto_reserve_mb, auto_vm_overhead_mb
 from dmgui.core.files import FileId, FileProblem, read_input, resolve_output, write_text
 from dmgui.core.memory import (
     MemoryChangeError,
@@ -43,7 +44,6 @@ from dmgui.core.strict_json import JsonProblem, decode_json
 from dmgui.core.workloads import ConstantWorkload, Workload
 
 SCHEMA_VERSION = 1
-DEFAULT_VM_OVERHEAD_MB = 32
 DEFAULT_BOOT_DELAY_S = 20
 
 
@@ -55,31 +55,54 @@ class Host(BaseModel):
     name: DisplayName = Field("HV01", min_length=1, max_length=limits.MAX_HOST_NAME)
     memory_mb: int = Field(8192, gt=0, le=limits.MAX_HOST_MEMORY_MB,
                            description="Physical memory of the host, MB (at most 24 TB).")
-    reserve_mb: int = Field(
-        0, ge=0, description="Memory kept for the management OS (MemoryReserve), MB."
+    reserve_mb: int | None = Field(
+        None, ge=0, description="Memory kept for the management OS (MemoryReserve), MB; "
+        "null or absent: automatic (see dmgui.core.capacity.auto_reserve_mb)."
     )
-    vm_overhead_mb: int = Field(
-        DEFAULT_VM_OVERHEAD_MB,
+    vm_overhead_mb: int | None = Field(
+        None,
         ge=0,
         le=limits.MAX_VM_OVERHEAD_MB,
-        description="Hypervisor/worker-process cost of each running VM, MB. "
-        "Not documented by Microsoft (spec §8); 32 MB is a modelling default.",
+        description="Hypervisor/worker-process cost of each running VM, MB; null or "
+        "absent: automatic, growing with the VM's memory (see "
+        "dmgui.core.capacity.auto_vm_overhead_mb). Not documented by Microsoft (spec §8).",
     )
     version: VersionProfile = VersionProfile.WS2012R2
 
     @model_validator(mode="after")
     def _reserve_fits(self) -> Host:
-        if self.reserve_mb >= self.memory_mb:
+        if self.effective_reserve_mb >= self.memory_mb:
             raise ValueError(
-                f"reserve_mb ({self.reserve_mb}) must be less than memory_mb "
+                f"reserve_mb ({self.effective_reserve_mb}) must be less than memory_mb "
                 f"({self.memory_mb})"
             )
         return self
 
     @property
+    def reserve_is_automatic(self) -> bool:
+        """True when the scenario leaves the root reserve to Hyper-V's calculation."""
+        return self.reserve_mb is None
+
+    @property
+    def effective_reserve_mb(self) -> int:
+        """The root reserve in force: the scenario's number, or the automatic one."""
+        return auto_reserve_mb(self.memory_mb) if self.reserve_mb is None else self.reserve_mb
+
+    @property
+    def overhead_is_automatic(self) -> bool:
+        """True when each VM's overhead follows its memory size."""
+        return self.vm_overhead_mb is None
+
+    def vm_overhead_for(self, vm_memory_mb: float) -> int:
+        """Overhead of one running VM of ``vm_memory_mb`` (its Startup RAM)."""
+        if self.vm_overhead_mb is None:
+            return auto_vm_overhead_mb(vm_memory_mb)
+        return self.vm_overhead_mb
+
+    @property
     def vm_pool_mb(self) -> int:
         """Memory the VMs (and their overhead) may share: total minus reserve."""
-        return self.memory_mb - self.reserve_mb
+        return self.memory_mb - self.effective_reserve_mb
 
 
 class VirtualMachine(BaseModel):

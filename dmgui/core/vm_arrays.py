@@ -18,7 +18,8 @@ class VmArrays:
     Memory values are float64 MB that always hold multiples of 2 MB.
     """
 
-    def __init__(self, n: int) -> None:
+    def __init__(self, n: int, host: Host | None = None) -> None:
+        self.host = host or Host()
         self.settings: list[MemorySettings] = [MemorySettings()] * n
         self.dm = np.zeros(n, bool)
         self.startup = np.zeros(n)
@@ -28,6 +29,7 @@ class VmArrays:
         self.buffer_factor = np.ones(n)
         self.weight = np.zeros(n)
         self.rate = np.full(n, 2.0)
+        self.overhead = np.zeros(n)  # MB the host spends on the VM while it runs
         self.integration = np.ones(n, bool)
         self.boot_delay = np.zeros(n)
         self.autostart = np.zeros(n, bool)
@@ -47,7 +49,7 @@ class VmArrays:
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> VmArrays:
         """Arrays for the scenario's VMs, all Off, with validated settings."""
-        arrays = cls(len(scenario.vms))
+        arrays = cls(len(scenario.vms), scenario.host)
         for i, vm in enumerate(scenario.vms):
             settings = check_memory_settings(vm.memory, scenario.host.version, vm.name)
             arrays.apply_settings(i, settings, running=False)
@@ -67,6 +69,7 @@ class VmArrays:
         self.buffer_factor[i] = 1.0 + s.buffer_percent / 100.0
         self.weight[i] = s.weight
         self.rate[i] = balancer.balloon_rate_mb(np.array([s.startup_mb]))[0]
+        self.overhead[i] = self.host.vm_overhead_for(s.startup_mb)
         if running and not s.dynamic_memory_enabled:
             self.assigned[i] = s.startup_mb
             self.guest_visible[i] = s.startup_mb
@@ -96,7 +99,7 @@ class VmArrays:
 
     def free_pool_mb(self, host: Host) -> float:
         """Memory the VMs' assigned memory may use: pool minus running overheads."""
-        return host.vm_pool_mb - host.vm_overhead_mb * int(self.active_mask().sum())
+        return host.vm_pool_mb - float(self.overhead[self.active_mask()].sum())
 
     def free_mb(self, host: Host) -> float:
         """Memory not assigned to any VM (the balancer's Available Memory)."""

@@ -65,16 +65,23 @@ class DetailsPane(QWidget):
         v["Memory Status:"].setText("" if off else STATUS_LABELS[live.status])
 
     def show_host(self, host: Host, assigned_mb: float, available_mb: float,
-                  average_pressure: float, running_vms: int) -> None:
-        """Fill the Host tab."""
+                  average_pressure: float, running_vms: int,
+                  overhead_mb: float = 0.0) -> None:
+        """Fill the Host tab (``overhead_mb``: the running VMs' overhead in all)."""
         v = self.host_values
         v["Host:"].setText(host.name)
         v["Version:"].setText(host.version.value)
         v["Total memory:"].setText(format_mb(host.memory_mb))
-        v["Reserve:"].setText(format_mb(host.reserve_mb))
-        v["VM overhead:"].setText(
-            f"{host.vm_overhead_mb} MB × {running_vms} running = "
-            f"{host.vm_overhead_mb * running_vms} MB")
+        reserve = format_mb(host.effective_reserve_mb)
+        v["Reserve:"].setText(f"Automatic ({reserve})" if host.reserve_is_automatic
+                              else reserve)
+        if host.overhead_is_automatic:
+            v["VM overhead:"].setText(f"{overhead_mb:,.0f} MB for {running_vms} running "
+                                      "(automatic, by VM size)")
+        else:
+            v["VM overhead:"].setText(
+                f"{host.vm_overhead_mb} MB × {running_vms} running = "
+                f"{host.vm_overhead_mb * running_vms} MB")
         v["Assigned to VMs:"].setText(format_mb(assigned_mb))
         v["Available memory:"].setText(format_mb(available_mb))
         pressure = "" if not np.isfinite(average_pressure) or average_pressure <= 0 else (

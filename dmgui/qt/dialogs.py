@@ -1,4 +1,5 @@
-"""Small dialogs of the main window: New Virtual Machine and Host Settings.
+"""Small dialogs of the main window: New Virtual Machine, and Host Settings (in
+:mod:`dmgui.qt.host_dialog`, re-exported here).
 
 Both edit a draft and validate it with the core models on OK; a problem is shown
 inside the dialog (its text in red, the field focused) and every edit is kept.
@@ -6,19 +7,26 @@ inside the dialog (its text in red, the field focused) and every edit is kept.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
+from pydantic import ValidationError
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit,
-    QSpinBox, QVBoxLayout, QWidget,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
 )
-from pydantic import ValidationError
 
-from dmgui.core.memory import MemoryChangeError, VersionProfile
-from dmgui.core.memory import check_memory_settings
-from dmgui.core.scenario import Host, ScenarioError, VirtualMachine
+from dmgui.core.memory import MemoryChangeError, VersionProfile, check_memory_settings
+from dmgui.core.scenario import VirtualMachine
+from dmgui.qt.dialog_parts import buttons, error_label, first_error, spin
+from dmgui.qt.host_dialog import HostSettingsDialog, profile_label
 from dmgui.qt.resources import app_icon
+
+__all__ = ["HostSettingsDialog", "NewVmDialog", "profile_label"]
 
 # (label, kind, first field, second field or None, defaults)
 WORKLOADS = (
@@ -36,31 +44,6 @@ WORKLOADS = (
 )
 
 
-def _spin(value: int, maximum: int = 99_999_999, suffix: str = " MB") -> QSpinBox:
-    spin = QSpinBox()
-    spin.setRange(0, maximum)
-    spin.setValue(value)
-    spin.setSuffix(suffix)
-    spin.setAccelerated(True)
-    return spin
-
-
-def _error_label() -> QLabel:
-    label = QLabel()
-    label.setWordWrap(True)
-    label.setStyleSheet("QLabel { color: #b3261e; }")
-    label.hide()
-    return label
-
-
-def _buttons(dialog: QDialog, on_ok: Callable[[], None]) -> QDialogButtonBox:
-    box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                           | QDialogButtonBox.StandardButton.Cancel)
-    box.accepted.connect(on_ok)
-    box.rejected.connect(dialog.reject)
-    return box
-
-
 class NewVmDialog(QDialog):
     """New Virtual Machine: name, startup memory, Dynamic Memory, workload."""
 
@@ -73,19 +56,19 @@ class NewVmDialog(QDialog):
         self.vm: VirtualMachine | None = None
         self._name = QLineEdit(default_name)
         startup = 1024 if profile is VersionProfile.WS2016 else 512  # wizard default §1.3
-        self._startup = _spin(startup)
+        self._startup = spin(startup)
         self._startup.setSingleStep(2)
         self._dynamic = QCheckBox("&Use Dynamic Memory for this virtual machine.")
         self._dynamic.setChecked(True)
         self._kind = QComboBox()
         for label, *_ in WORKLOADS:
             self._kind.addItem(label)
-        self._first, self._second = _spin(0), _spin(0)
+        self._first, self._second = spin(0), spin(0)
         self._first_label, self._second_label = QLabel(), QLabel()
         self._autostart = QCheckBox("Start &automatically with the host")
         self._integration = QCheckBox("&Integration services installed in the guest")
         self._integration.setChecked(True)
-        self.error = _error_label()
+        self.error = error_label()
         self._build()
         self._kind.currentIndexChanged.connect(self._on_kind)
         self._on_kind(0)
@@ -106,7 +89,7 @@ class NewVmDialog(QDialog):
         layout.addWidget(intro)
         layout.addLayout(form)
         layout.addWidget(self.error)
-        layout.addWidget(_buttons(self, self._on_ok))
+        layout.addWidget(buttons(self, self._on_ok))
 
     @Slot(int)
     def _on_kind(self, index: int) -> None:
@@ -153,7 +136,7 @@ class NewVmDialog(QDialog):
             self._show(str(err), self._startup)
             return
         except (ValidationError, ValueError) as err:
-            self._show(_first_error(err), self._name)
+            self._show(first_error(err), self._name)
             return
         self.vm = vm
         self.accept()
@@ -162,76 +145,3 @@ class NewVmDialog(QDialog):
         self.error.setText(text)
         self.error.show()
         widget.setFocus(Qt.FocusReason.OtherFocusReason)
-
-
-def _first_error(err: Exception) -> str:
-    if isinstance(err, ValidationError):
-        first = err.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        msg = first["msg"].removeprefix("Value error, ")
-        if where == "name":
-            return {"string_too_short": "Name: enter a name.",
-                    "string_too_long": "Name: at most 100 characters.",
-                    "string_pattern_mismatch": "Name: control characters are not "
-                    "allowed."}.get(first["type"], f"Name: {msg}")
-        return f"{where}: {msg}" if where else msg
-    return str(err)
-
-
-class HostSettingsDialog(QDialog):
-    """Host memory, reserve, per-VM overhead and version profile."""
-
-    def __init__(self, host: Host, version_locked: bool,
-                 apply: Callable[[Host], None], parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(f"Hyper-V Settings for {host.name}")
-        self.setWindowIcon(app_icon())
-        self._apply = apply
-        self._name = QLineEdit(host.name)
-        self._memory = _spin(host.memory_mb)
-        self._reserve = _spin(host.reserve_mb)
-        self._overhead = _spin(host.vm_overhead_mb, 65536)
-        self._version = QComboBox()
-        for profile in VersionProfile:
-            self._version.addItem(_profile_label(profile), profile.value)
-        self._version.setCurrentIndex(list(VersionProfile).index(host.version))
-        self._version.setEnabled(not version_locked)
-        self.error = _error_label()
-        form = QFormLayout()
-        form.addRow("Host &name:", self._name)
-        form.addRow("Physical &memory:", self._memory)
-        form.addRow("&Reserve for the management OS:", self._reserve)
-        form.addRow("Per-VM &overhead:", self._overhead)
-        form.addRow("&Version:", self._version)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        if version_locked:
-            note = QLabel("The version can change only while every virtual machine is off.")
-            note.setWordWrap(True)
-            layout.addWidget(note)
-        layout.addWidget(self.error)
-        layout.addWidget(_buttons(self, self._on_ok))
-
-    def draft(self) -> dict:
-        """The host as typed (unvalidated)."""
-        return {"name": self._name.text().strip(), "memory_mb": self._memory.value(),
-                "reserve_mb": self._reserve.value(),
-                "vm_overhead_mb": self._overhead.value(),
-                "version": self._version.currentData()}
-
-    @Slot()
-    def _on_ok(self) -> None:
-        try:
-            host = Host.model_validate(self.draft())
-            self._apply(host)
-        except (ValidationError, ScenarioError, ValueError) as err:
-            self.error.setText(_first_error(err))
-            self.error.show()
-            return
-        self.accept()
-
-
-def _profile_label(profile: VersionProfile) -> str:
-    return {VersionProfile.WS2008R2SP1: "Windows Server 2008 R2 SP1",
-            VersionProfile.WS2012R2: "Windows Server 2012 R2",
-            VersionProfile.WS2016: "Windows Server 2016 and later"}[profile]

@@ -192,17 +192,20 @@ class MainWindow(QMainWindow):
         host = self.document.scenario.host
         frame = self.last_frame
         if frame is None:
-            self.details.show_host(host, 0.0, host.vm_pool_mb, float("nan"), 0)
+            self.details.show_host(host, 0.0, host.vm_pool_mb, float("nan"), 0, 0)
             return
         now = frame.current()
-        running = int((now.state != VmState.OFF).sum())
+        active = now.state != VmState.OFF
+        running = int(active.sum())
         assigned = float(now.assigned.sum())
-        available = host.vm_pool_mb - host.vm_overhead_mb * running - assigned
+        overhead = sum(host.vm_overhead_for(s.startup_mb)
+                       for s, on in zip(frame.settings, active.tolist()) if on)
+        available = host.vm_pool_mb - overhead - assigned
         if len(frame.block):  # an empty frame (after an edit) keeps the last value
             self._average_pressure = float(frame.block.average_pressure[-1])
         pressure = self._average_pressure
         self.details.show_host(host, assigned, available,
-                               pressure if pressure > 0 else np.nan, running)
+                               pressure if pressure > 0 else np.nan, running, overhead)
 
     @Slot("QPoint")
     def _on_context_menu(self, pos) -> None:

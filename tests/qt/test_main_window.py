@@ -311,10 +311,10 @@ def test_host_settings_dialog_refuses_bad_values(qtbot):
     dialog = HostSettingsDialog(host, version_locked=True, apply=applied.append)
     qtbot.addWidget(dialog)
     assert not dialog._version.isEnabled()
-    dialog._reserve.setValue(10000)
+    dialog._reserve.spin.setValue(10000)
     dialog._on_ok()
     assert "reserve_mb" in dialog.error.text() and not applied
-    dialog._reserve.setValue(512)
+    dialog._reserve.spin.setValue(512)
     ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
     qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
     assert applied and applied[0].reserve_mb == 512

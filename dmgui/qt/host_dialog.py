@@ -1,0 +1,155 @@
+"""Host Settings: physical memory, the root reserve, per-VM overhead and the version.
+
+The reserve and the overhead are either *Automatic* (what dmgui estimates for such a
+host, shown as "Automatic (N MB)") or a typed number that the simulation uses exactly;
+see :mod:`dmgui.core.capacity`. A reserve of 0 MB gets a visible warning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pydantic import ValidationError
+from PySide6.QtCore import Slot
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from dmgui.core.capacity import (
+    OVERHEAD_FIRST_GB_MB,
+    OVERHEAD_PER_GB_MB,
+    auto_reserve_mb,
+)
+from dmgui.core.memory import VersionProfile
+from dmgui.core.scenario import Host, ScenarioError
+from dmgui.qt.dialog_parts import buttons, error_label, first_error, spin
+from dmgui.qt.resources import app_icon
+
+ZERO_RESERVE_WARNING = ("A reserve of 0 MB leaves nothing for the management OS: the "
+                        "VMs may take memory the host needs, and the host can become "
+                        "unresponsive.")
+
+
+class AutomaticValue(QWidget):
+    """A number of MB, or "Automatic" (a check box that disables the spin box)."""
+
+    def __init__(self, value: int | None, shown_when_automatic: int,
+                 maximum: int = 99_999_999) -> None:
+        super().__init__()
+        self.automatic = QCheckBox("Automatic")
+        self.spin = spin(shown_when_automatic if value is None else value, maximum)
+        self.note = QLabel()
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.automatic)
+        row.addWidget(self.spin, 1)
+        self.automatic.toggled.connect(self._sync)
+        self.automatic.setChecked(value is None)
+        self._sync()
+
+    @Slot()
+    def _sync(self) -> None:
+        self.spin.setEnabled(not self.automatic.isChecked())
+
+    def value(self) -> int | None:
+        """None when automatic, else the typed MB."""
+        return None if self.automatic.isChecked() else self.spin.value()
+
+
+class HostSettingsDialog(QDialog):
+    """Host memory, reserve, per-VM overhead and version profile."""
+
+    def __init__(self, host: Host, version_locked: bool,
+                 apply: Callable[[Host], None], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Hyper-V Settings for {host.name}")
+        self.setWindowIcon(app_icon())
+        self._apply = apply
+        self._name = QLineEdit(host.name)
+        self._memory = spin(host.memory_mb)
+        self._reserve = AutomaticValue(host.reserve_mb, host.effective_reserve_mb)
+        self._overhead = AutomaticValue(host.vm_overhead_mb, OVERHEAD_FIRST_GB_MB, 65536)
+        self._overhead.spin.setToolTip("A typed value is charged for every running VM.")
+        self._reserve_note = QLabel()
+        self._reserve_note.setWordWrap(True)
+        self._overhead_note = QLabel(
+            f"Automatic: {OVERHEAD_FIRST_GB_MB} MB for the first GB of each VM's Startup "
+            f"RAM plus {OVERHEAD_PER_GB_MB} MB per further GB.")
+        self._overhead_note.setWordWrap(True)
+        self._version = QComboBox()
+        for profile in VersionProfile:
+            self._version.addItem(profile_label(profile), profile.value)
+        self._version.setCurrentIndex(list(VersionProfile).index(host.version))
+        self._version.setEnabled(not version_locked)
+        self.error = error_label()
+        self._layout(version_locked)
+        for signal in (self._memory.valueChanged, self._reserve.automatic.toggled,
+                       self._reserve.spin.valueChanged, self._overhead.automatic.toggled):
+            signal.connect(self._update_notes)
+        self._update_notes()
+
+    def _layout(self, version_locked: bool) -> None:
+        form = QFormLayout()
+        form.addRow("Host &name:", self._name)
+        form.addRow("Physical &memory:", self._memory)
+        form.addRow("&Reserve for the management OS:", self._reserve)
+        form.addRow("", self._reserve_note)
+        form.addRow("Per-VM &overhead:", self._overhead)
+        form.addRow("", self._overhead_note)
+        form.addRow("&Version:", self._version)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        if version_locked:
+            note = QLabel("The version can change only while every virtual machine is off.")
+            note.setWordWrap(True)
+            layout.addWidget(note)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons(self, self._on_ok))
+
+    @Slot()
+    def _update_notes(self) -> None:
+        """'Automatic (N MB)' follows the memory typed; a typed 0 MB gets a warning."""
+        automatic = auto_reserve_mb(self._memory.value())
+        if self._reserve.automatic.isChecked():
+            self._reserve.spin.setValue(automatic)
+            text, warn = f"Automatic ({automatic:,} MB: 384 MB + 64 MB per GB).", False
+        elif self._reserve.spin.value() == 0:
+            text, warn = ZERO_RESERVE_WARNING, True
+        else:
+            text, warn = f"Typed value (Automatic would be {automatic:,} MB).", False
+        self._reserve_note.setText(text)
+        self._reserve_note.setStyleSheet("QLabel { color: #b3261e; }" if warn else "")
+        self._overhead_note.setVisible(self._overhead.automatic.isChecked())
+
+    def draft(self) -> dict:
+        """The host as typed (unvalidated); None means automatic."""
+        return {"name": self._name.text().strip(), "memory_mb": self._memory.value(),
+                "reserve_mb": self._reserve.value(),
+                "vm_overhead_mb": self._overhead.value(),
+                "version": self._version.currentData()}
+
+    @Slot()
+    def _on_ok(self) -> None:
+        try:
+            host = Host.model_validate(self.draft())
+            self._apply(host)
+        except (ValidationError, ScenarioError, ValueError) as err:
+            self.error.setText(first_error(err))
+            self.error.show()
+            return
+        self.accept()
+
+
+def profile_label(profile: VersionProfile) -> str:
+    """The version as Hyper-V Manager's users know it."""
+    return {VersionProfile.WS2008R2SP1: "Windows Server 2008 R2 SP1",
+            VersionProfile.WS2012R2: "Windows Server 2012 R2",
+            VersionProfile.WS2016: "Windows Server 2016 and later"}[profile]

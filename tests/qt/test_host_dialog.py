@@ -1,0 +1,37 @@
+"""Host Settings shows the automatic reserve and overhead (issue 8 §1.1)."""
+
+from __future__ import annotations
+
+from dmgui.core.scenario import Host
+from dmgui.qt.host_dialog import ZERO_RESERVE_WARNING, HostSettingsDialog
+
+
+def _dialog(qtbot, host: Host):
+    applied: list[Host] = []
+    dialog = HostSettingsDialog(host, version_locked=False, apply=applied.append)
+    qtbot.addWidget(dialog)
+    return dialog, applied
+
+
+def test_a_host_without_numbers_shows_automatic_values_and_keeps_them(qtbot):
+    dialog, applied = _dialog(qtbot, Host(memory_mb=24576))
+    assert dialog._reserve.automatic.isChecked()
+    assert not dialog._reserve.spin.isEnabled()
+    assert dialog._reserve_note.text().startswith("Automatic (1,920 MB")
+    dialog._memory.setValue(16384)  # the automatic value follows the memory typed
+    assert dialog._reserve_note.text().startswith("Automatic (1,408 MB")
+    dialog._on_ok()
+    assert applied[0].reserve_mb is None and applied[0].vm_overhead_mb is None
+    assert applied[0].effective_reserve_mb == 1408
+
+
+def test_a_typed_reserve_is_kept_exactly_and_zero_is_warned_about(qtbot):
+    dialog, applied = _dialog(qtbot, Host(memory_mb=8192))
+    dialog._reserve.automatic.setChecked(False)
+    dialog._reserve.spin.setValue(0)
+    assert dialog._reserve_note.text() == ZERO_RESERVE_WARNING
+    assert "b3261e" in dialog._reserve_note.styleSheet()
+    dialog._overhead.automatic.setChecked(False)
+    dialog._overhead.spin.setValue(20)
+    dialog._on_ok()
+    assert applied[0].reserve_mb == 0 and applied[0].vm_overhead_mb == 20
