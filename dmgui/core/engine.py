@@ -62,6 +62,9 @@ class Simulation:
         self._log: list[EventRecord] = []
         self._autostart_done = False
         self._targets: np.ndarray | None = None
+        #: State and assigned memory before the first :meth:`apply_now` since the last
+        #: tick: the next block's Added/Removed Memory count from there.
+        self._before_commands: tuple[np.ndarray, np.ndarray] | None = None
 
     # -- public API -------------------------------------------------------------
 
@@ -75,7 +78,8 @@ class Simulation:
         return self.vms.settings[self._index[vm]]
 
     def submit(self, action: Action | str, vm: str, memory: dict | None = None) -> None:
-        """Queue an action for the next tick (how the GUI drives a running simulation)."""
+        """Queue an action for the next tick, or for :meth:`apply_now` (how the GUI
+        drives the simulation)."""
         if vm not in self._index:
             raise KeyError(f"no VM named '{vm}'")
         self._commands.append(
@@ -92,6 +96,28 @@ class Simulation:
     def advance_empty(self) -> Block:
         """A block of no ticks (a viewer's first frame, or one after a reset)."""
         return BlockBuilder(self.time, 0, len(self.names)).build(())
+
+    def apply_now(self) -> Block:
+        """Apply the submitted actions at the current second, without simulating it.
+
+        How a paused viewer applies the user's actions: nothing but :meth:`advance`
+        moves simulated time. Only the submitted commands are handled, in order;
+        what is due at this second (lifecycle transitions, scheduled events, and
+        before the first tick the auto-start) waits for the next :meth:`advance`,
+        which handles it before that tick as usual. So at t = 0 the auto-start VMs
+        are still Off: an edit applies to them as Off VMs, and they start with it.
+
+        Returns a block of no ticks whose ``events`` are the commands' records.
+        """
+        if self._commands and self._before_commands is None:
+            self._before_commands = (self.vms.state.copy(), self.vms.assigned.copy())
+        log_start = len(self._log)
+        commands, self._commands = self._commands, []
+        for event in commands:
+            self._apply(event)
+        before = self._before_commands or (None, None)  # as the next tick's block has
+        out = BlockBuilder(self.time, 0, len(self.names), *before)
+        return out.build(tuple(self._log[log_start:]))
 
     def reconfigure(self, scenario: Scenario) -> None:
         """Switch to an edited scenario without losing the running state.
@@ -121,14 +147,22 @@ class Simulation:
         pending = [e for e in self._queue[self._queue_pos:] if e.vm in self._index]
         self._queue, self._queue_pos = pending, 0
         self._commands = [e for e in self._commands if e.vm in self._index]
+        if self._before_commands is not None:  # re-map it by name; new VMs were Off
+            state, assigned = self._before_commands
+            self._before_commands = (arrays.state.copy(), arrays.assigned.copy())
+            for i, name in enumerate(self.names):
+                if name in old_index:
+                    self._before_commands[0][i] = state[old_index[name]]
+                    self._before_commands[1][i] = assigned[old_index[name]]
 
     def advance(self, n_ticks: int) -> Block:
         """Simulate ``n_ticks`` seconds and return their per-tick values."""
         if n_ticks <= 0:
             raise ValueError("n_ticks must be positive")
         n_vms = len(self.names)
-        out = BlockBuilder(self.time, n_ticks, n_vms, self.vms.state.copy(),
-                           self.vms.assigned.copy())
+        before = self._before_commands or (self.vms.state.copy(), self.vms.assigned.copy())
+        self._before_commands = None
+        out = BlockBuilder(self.time, n_ticks, n_vms, *before)
         log_start = len(self._log)
         end = self.time + n_ticks
         while self.time < end:
@@ -145,7 +179,8 @@ class Simulation:
         if not self._autostart_done:
             self._autostart_done = True
             for i in self.vms.autostart_order():
-                self._start(i, restart=False)
+                if self.vms.state[i] == VmState.OFF:  # not one started by hand at t = 0
+                    self._start(i, restart=False)
         self._finish_transitions(t)
         while self._queue_pos < len(self._queue) and self._queue[self._queue_pos].at_s <= t:
             self._apply(self._queue[self._queue_pos])
@@ -349,7 +384,7 @@ class Simulation:
         target *= 2.0
         np.clip(target, lo, hi, out=target)
         pool = v.free_pool_mb(self.host)
-        groups = balancer.weight_groups(v.weight)
+        claims = balancer.weight_claims(v.weight)
         a = v.assigned.copy()
         total = np.add.reduce
         for k in range(target.shape[0]):
@@ -358,7 +393,8 @@ class Simulation:
             np.maximum(row, target[k], out=row)
             if total(row) > pool:
                 floor = np.clip(balancer.align_up(demand[k]), lo, hi)
-                row[:] = balancer.contended_step(a, floor, target[k], lo, rate, groups, pool)
+                row[:] = balancer.contended_step(a, floor, target[k], lo, rate, claims,
+                                                  pool)
             a = row
         v.assigned[:] = a
 

@@ -63,6 +63,13 @@ _INDENT = 20
 _ALL_FIELDS = frozenset(MemorySettings.model_fields)
 
 
+# Hyper-V documents only the order (higher weight first); the split is dmgui's model.
+WEIGHT_TOOLTIP = (
+    "When the host lacks memory, higher weight gets memory first and gives it up last "
+    "(Hyper-V's rule). The exact split is dmgui's model, not Hyper-V's: every 1,000 "
+    "points double a VM's claim on the memory that is short (see Help and "
+    "docs/model.md).")
+
 class _FormGrid:
     """Wrapped texts and "Label: [spin] unit" rows, with Hyper-V's indentation.
 
@@ -240,6 +247,7 @@ class MemoryPage(QWidget):
         self._slider_weight.setTickInterval(WEIGHT_PAGE_STEP)
         self._slider_weight.setTickPosition(QSlider.TickPosition.TicksBelow)
         self._slider_weight.setAccessibleName("Memory weight")
+        self._slider_weight.setToolTip(WEIGHT_TOOLTIP)
         slider_row = QHBoxLayout()
         slider_row.addWidget(QLabel("Low"))
         slider_row.addWidget(self._slider_weight, 1)

@@ -81,12 +81,8 @@ def run_reference(vms: list[VmState], guest_demand: list[list[float]],
         if not vm.managed:
             others += vm.assigned
     pool = free_pool_mb - others
-    # Weight groups of the managed VMs, highest weight first, stable within a weight.
-    by_weight: dict[float, list[int]] = {}
-    for i in sorted(range(n), key=lambda i: -vms[i].weight):
-        if vms[i].managed:
-            by_weight.setdefault(vms[i].weight, []).append(i)
-    groups = list(by_weight.values())
+    # The managed VMs, in index order (the weighted split needs no ordering).
+    groups = [i for i in range(n) if vms[i].managed]
     floor = [0.0] * n
     desired = [0.0] * n
 
@@ -155,17 +151,16 @@ def run_reference(vms: list[VmState], guest_demand: list[list[float]],
     return out
 
 
-def _contended(vms: list[VmState], groups: list[list[int]], floor: list[float],
+def _contended(vms: list[VmState], groups: list[int], floor: list[float],
                desired: list[float], pool: float) -> None:
     """Share ``pool`` by weight when the managed VMs want more than it."""
     keep: dict[int, float] = {}
     kept = 0.0
-    for idx in groups:
-        for i in idx:
-            vm = vms[i]
-            k = max(vm.minimum, vm.assigned - vm.rate)  # ballooning is gradual
-            keep[i] = k
-            kept += k
+    for i in groups:
+        vm = vms[i]
+        k = max(vm.minimum, vm.assigned - vm.rate)  # ballooning is gradual
+        keep[i] = k
+        kept += k
     if kept > pool:  # the pool shrank under the VMs: fall back to their minimums
         kept = 0.0
         for i in keep:
@@ -178,33 +173,41 @@ def _contended(vms: list[VmState], groups: list[list[int]], floor: list[float],
         td = min(max(floor[i], k), desired[i]) - k
         to_demand[i] = td
         to_buffer[i] = desired[i] - k - td
-    give_demand = _priority_fill(to_demand, spare, groups)
+    give_demand = _weighted_fill(to_demand, spare, vms)
     given = 0.0
     for g in give_demand.values():
         given += g
     spare -= given
-    give_buffer = _priority_fill(to_buffer, max(spare, 0.0), groups)
+    give_buffer = _weighted_fill(to_buffer, max(spare, 0.0), vms)
     for i, k in keep.items():
         vms[i].assigned = math.floor((k + give_demand[i] + give_buffer[i]) * 0.5) * 2.0
 
 
-def _priority_fill(need: dict[int, float], budget: float,
-                   groups: list[list[int]]) -> dict[int, float]:
-    """Give ``budget`` group by group (highest weight first); the last group shares pro rata."""
+def _weighted_fill(need: dict[int, float], budget: float,
+                   vms: list[VmState]) -> dict[int, float]:
+    """The same water-filling as dmgui.core.balancer.weighted_fill, one VM at a time."""
     give = dict.fromkeys(need, 0.0)
-    for idx in groups:
-        if budget <= 0:
+    order = sorted((i for i in need if need[i] > 0),
+                   key=lambda i: -(2.0 ** (vms[i].weight / 1000.0)))
+    if budget <= 0 or not order:
+        return give
+    claim = [2.0 ** (vms[i].weight / 1000.0) for i in order]
+    n = [need[i] for i in order]
+    before, claims, total_need, total_claims = [], [], 0.0, 0.0
+    for c, x in zip(claim, n):
+        before.append(total_need)
+        total_need += x
+        total_claims += c * x
+        claims.append(total_claims)
+    if total_need <= budget:
+        for i, x in zip(order, n):
+            give[i] = x
+        return give
+    scale = 0.0
+    for k in range(len(order)):
+        scale = (budget - before[k]) / (total_claims - (claims[k] - claim[k] * n[k]))
+        if scale * claim[k] < 1.0:
             break
-        total = 0.0
-        for i in idx:
-            total += need[i]
-        if total <= budget:
-            for i in idx:
-                give[i] = need[i]
-            budget -= total
-        else:
-            share = budget / total
-            for i in idx:
-                give[i] = need[i] * share
-            break
+    for i, c, x in zip(order, claim, n):
+        give[i] = x * min(scale * c, 1.0)
     return give

@@ -318,3 +318,10 @@ def test_dialog_renders(open_dialog, tmp_path, profile, running):
     assert not image.isNull() and image.width() >= 700
     assert image.save(str(path))
     assert path.stat().st_size > 0
+
+
+def test_weight_slider_says_the_split_is_the_models(open_dialog):
+    # Issue 8 §1.2: Hyper-V documents the order, not the split.
+    tip = open_dialog(DYNAMIC_2048).memory_page._slider_weight.toolTip()
+    assert "higher weight gets memory first" in tip
+    assert "dmgui's model, not Hyper-V's" in tip
