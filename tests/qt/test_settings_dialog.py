@@ -322,6 +322,7 @@ def test_dialog_renders(open_dialog, tmp_path, profile, running):
 
 def test_weight_slider_says_the_split_is_the_models(open_dialog):
     # Issue 8 §1.2: Hyper-V documents the order, not the split.
-    tip = open_dialog(DYNAMIC_2048).memory_page._slider_weight.toolTip()
+    dialog = open_dialog(DYNAMIC_2048)
+    tip = dialog.memory_page._slider_weight.toolTip()
     assert "higher weight gets memory first" in tip
     assert "dmgui's model, not Hyper-V's" in tip
