@@ -6,6 +6,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
+from dmgui.qt.plain_text import plain_label, set_plain
+
 
 class ActionsPane(QFrame):
     """A column of flat buttons bound to shared QActions, under two headers."""
@@ -32,15 +34,15 @@ class ActionsPane(QFrame):
 
     def set_host_name(self, name: str) -> None:
         """Title of the host group (the host's name, as in Hyper-V Manager)."""
-        self._host_header.setText(name)
+        set_plain(self._host_header, name)
 
     def set_vm_name(self, name: str | None) -> None:
         """Title of the VM group."""
-        self._vm_header.setText(name or "No virtual machine selected")
+        set_plain(self._vm_header, name or "No virtual machine selected")
 
 
 def _header(text: str, big: bool = False) -> QLabel:
-    label = QLabel(text)
+    label = plain_label(text)  # shows host and VM names
     label.setObjectName("actionsHeader")
     weight = "bold"
     size = "font-size: 11pt;" if big else ""

@@ -9,6 +9,7 @@ from dmgui.core.frame import format_mb
 from dmgui.core.memory import MemorySettings
 from dmgui.core.scenario import Host
 from dmgui.core.states import STATUS_LABELS, VmState
+from dmgui.qt.plain_text import mnemonic_text, plain_label
 from dmgui.qt.vm_table_model import VmLive
 
 
@@ -18,7 +19,7 @@ def _form(parent: QWidget, labels: list[str]) -> dict[str, QLabel]:
     form.setVerticalSpacing(2)
     values = {}
     for text in labels:
-        value = QLabel("")
+        value = plain_label()  # values include the host name
         value.setMinimumWidth(120)
         form.addRow(QLabel(text), value)
         values[text] = value
@@ -48,7 +49,8 @@ class DetailsPane(QWidget):
                 name: str | None = None) -> None:
         """Fill the Memory tab (blank when no VM is selected)."""
         v = self.memory_values
-        self.memory_box.setTitle(f"Memory — {name}" if name else "Memory")
+        title = f"Memory — {mnemonic_text(name)}" if name else "Memory"
+        self.memory_box.setTitle(title)
         if settings is None or live is None:
             for label in v.values():
                 label.setText("")

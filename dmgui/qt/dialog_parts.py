@@ -8,6 +8,8 @@ from collections.abc import Callable
 from pydantic import ValidationError
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QSpinBox
 
+from dmgui.qt.plain_text import plain_label
+
 
 def spin(value: int, maximum: int = 99_999_999, suffix: str = " MB") -> QSpinBox:
     """A spin box of whole MB (or ``suffix``) from 0 to ``maximum``."""
@@ -21,7 +23,7 @@ def spin(value: int, maximum: int = 99_999_999, suffix: str = " MB") -> QSpinBox
 
 def error_label() -> QLabel:
     """A hidden red, word-wrapped label for a validation problem."""
-    label = QLabel()
+    label = plain_label()  # problems quote the typed names
     label.setWordWrap(True)
     label.setStyleSheet("QLabel { color: #b3261e; }")
     label.hide()

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
 
 from dmgui.core.frame import format_uptime
 from dmgui.core.states import EventRecord
+from dmgui.qt.plain_text import plain_tooltip
 
 _PROBLEMS = {"start_failed", "set_memory_refused", "ignored", "engine_error"}
 _NOTABLE = {"smart_paging", "smart_paging_cleared"}
@@ -52,7 +53,7 @@ def _item(record: EventRecord) -> QListWidgetItem:
     if record.message and record.message not in ("Started.", ""):
         text += " — " + record.message.replace("\n", " ")
     item = QListWidgetItem(text)
-    item.setToolTip(record.message or record.kind)
+    item.setToolTip(plain_tooltip(record.message or record.kind))  # names VMs
     if record.kind in _PROBLEMS:
         item.setForeground(QBrush(QColor("#b3261e")))
     elif record.kind in _NOTABLE:

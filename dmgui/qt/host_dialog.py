@@ -31,6 +31,7 @@ from dmgui.core.capacity import (
 from dmgui.core.memory import VersionProfile
 from dmgui.core.scenario import Host, ScenarioError
 from dmgui.qt.dialog_parts import buttons, error_label, first_error, spin
+from dmgui.qt.plain_text import window_title_text
 from dmgui.qt.resources import app_icon
 
 ZERO_RESERVE_WARNING = ("A reserve of 0 MB leaves nothing for the management OS: the "
@@ -70,7 +71,7 @@ class HostSettingsDialog(QDialog):
     def __init__(self, host: Host, version_locked: bool,
                  apply: Callable[[Host], None], parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"Hyper-V Settings for {host.name}")
+        self.setWindowTitle(f"Hyper-V Settings for {window_title_text(host.name)}")
         self.setWindowIcon(app_icon())
         self._apply = apply
         self._name = QLineEdit(host.name)

@@ -23,6 +23,7 @@ from dmgui.qt.actions_pane import ActionsPane
 from dmgui.qt.details_pane import DetailsPane
 from dmgui.qt.engine_worker import EngineController
 from dmgui.qt.event_log import EventLogView
+from dmgui.qt.plain_text import window_title_text
 from dmgui.qt.plot_panel import PlotPanel
 from dmgui.qt.resources import app_icon
 from dmgui.qt.sim_toolbar import SimToolbar
@@ -129,7 +130,8 @@ class MainWindow(QMainWindow):
 
     def update_title(self) -> None:
         """'<scenario name>[*] — dmgui' with Qt's unsaved-changes mark."""
-        self.setWindowTitle(f"{self.document.display_name}[*] — dmgui")
+        name = window_title_text(self.document.display_name)
+        self.setWindowTitle(f"{name}[*] — dmgui")
         self.setWindowModified(self.document.dirty)
 
     def selected_vm(self) -> str | None:

@@ -37,6 +37,7 @@ from dmgui.core.memory import (
     check_memory_change,
 )
 from dmgui.qt.memory_page import MemoryPage
+from dmgui.qt.plain_text import plain_message_box, window_title_text
 from dmgui.qt.resources import app_icon, icon
 
 SECONDARY_ROLE = Qt.ItemDataRole.UserRole + 1  # grey second line under an item
@@ -168,7 +169,7 @@ class SettingsDialog(QDialog):
         self._applied = settings
         self._error_field = ""
         self.error_box: QMessageBox | None = None
-        self.setWindowTitle(f"Settings for {vm_name} on {host_name}")
+        self.setWindowTitle(window_title_text(f"Settings for {vm_name} on {host_name}"))
         self.setWindowIcon(app_icon())
         self.memory_page = MemoryPage(profile, running)
         self.memory_page.load(settings)
@@ -317,13 +318,10 @@ class SettingsDialog(QDialog):
         if self.error_box is not None:
             self.error_box.close()
             self.error_box.deleteLater()
-        box = QMessageBox(self)
-        box.setWindowTitle("Settings")
-        box.setIcon(QMessageBox.Icon.Critical)
-        box.setText(ERROR_TITLE)
-        box.setInformativeText(f"{FAILED_TO_MODIFY}\n\n{err.reason}")
+        # Plain text: the reason quotes the VM name.
+        box = plain_message_box(QMessageBox.Icon.Critical, "Settings", ERROR_TITLE,
+                                f"{FAILED_TO_MODIFY}\n\n{err.reason}", parent=self)
         box.setDetailedText(err.details)
-        box.setStandardButtons(QMessageBox.StandardButton.Ok)
         # The task dialog's main instruction is larger and blue.
         box.setStyleSheet(
             "QLabel#qt_msgbox_label { color: #003399; font-size: 12pt; }"

@@ -10,6 +10,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from dmgui.core.frame import Frame, format_mb, format_uptime
 from dmgui.core.scenario import Scenario
 from dmgui.core.states import STATUS_LABELS, VmState
+from dmgui.qt.plain_text import plain_tooltip
 from dmgui.qt.resources import state_icon
 
 COLUMNS = ("Name", "State", "Assigned Memory", "Memory Demand", "Memory Status", "Uptime")
@@ -69,7 +70,7 @@ class VmTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (2, 3):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole and col == 0:
-            return f"{name} — {VmState(live.state).label}"
+            return plain_tooltip(f"{name} — {VmState(live.state).label}")
         return None
 
     # -- updates ---------------------------------------------------------------------

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import html
-
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QWidget
 
 from dmgui.core.memory import MemorySettings
 from dmgui.core.states import VmState
+from dmgui.qt.plain_text import html_text
 from dmgui.qt.plots.base import PlotTab
 from dmgui.qt.plots.history import PlotHistory
 from dmgui.qt.plots.style import (
@@ -140,7 +139,7 @@ class VmTab(PlotTab):
             self.plot.setTitle("Virtual machine", color="#333333", size="11pt")
             return
         self.plot.setTitle(
-            f"<b>{html.escape(name)}</b> &nbsp; <small>{_mode(settings)}</small>",
+            f"<b>{html_text(name)}</b> &nbsp; <small>{_mode(settings)}</small>",
             color="#333333",
             size="11pt",
         )
