@@ -125,14 +125,17 @@ class EngineWorker(QObject):
     def submit(self, action: str, vm: str, memory: object) -> None:
         """Queue a VM action (start, shutdown, set_memory, ...) for the next tick.
 
-        While paused the tick is simulated at once, so the user sees the result.
+        While paused it is applied at once at the current simulated second, without
+        a tick (only Run or a step advances time), and published so the user sees it:
+        before the first Run the auto-start VMs are still Off, and no scheduled event
+        fires with the user's action.
         """
         if self._sim is None:
             return
         try:
             self._sim.submit(action, vm, memory)
             if not self._running:
-                self._step(1)
+                self._publish(self._sim.apply_now())
         except Exception as err:  # noqa: BLE001 - reported to the user, app stays up
             self.error_occurred.emit(f"Could not {action} '{vm}': {err}")
 

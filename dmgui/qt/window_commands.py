@@ -22,6 +22,7 @@ from dmgui.core.reconfigure import reconfigure_problem
 from dmgui.core.scenario import Host, Scenario, ScenarioError
 from dmgui.core.states import EventRecord, MemoryStatus, VmState
 from dmgui.qt.dialogs import HostSettingsDialog, NewVmDialog
+from dmgui.qt.plain_text import ask, plain_message_box
 from dmgui.qt.settings_dialog import SettingsDialog
 
 if TYPE_CHECKING:
@@ -72,16 +73,18 @@ class WindowCommands(QObject):
 
     def message(self, icon: QMessageBox.Icon, title: str, text: str,
                 informative: str = "") -> QMessageBox:
-        """Show a non-blocking message box and remember it."""
-        box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, self.w)
-        box.setInformativeText(informative)
+        """Show a non-blocking message box and remember it.
+
+        Its texts are plain: they quote VM and host names, paths and errors.
+        """
+        box = plain_message_box(icon, title, text, informative, parent=self.w)
         self.last_message = box
         box.open()
         return box
 
     def confirm(self, title: str, text: str) -> bool:
         """Ask a yes/no question (blocking); tests replace this method."""
-        answer = QMessageBox.question(self.w, title, text)
+        answer = ask(self.w, title, text)  # plain text: it quotes the VM name
         return answer == QMessageBox.StandardButton.Yes
 
     @Slot(str)
@@ -193,7 +196,8 @@ class WindowCommands(QObject):
 
     @Slot(str, object)
     def apply_memory(self, vm: str, settings: MemorySettings) -> None:
-        """Store validated settings and send them to the engine (next tick)."""
+        """Store validated settings and send them to the engine (at once while
+        paused, without a tick; else at the next tick)."""
         self._undo[vm] = (self.w.document.vm(vm).memory, self.w.document.dirty)
         self.w.document.set_memory(vm, settings)
         self.w.update_title()
@@ -297,7 +301,7 @@ class WindowCommands(QObject):
         """Save / Discard / Cancel question (blocking); tests replace this method."""
         buttons = (QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
                    | QMessageBox.StandardButton.Cancel)
-        return QMessageBox.question(
+        return ask(  # plain text: it quotes the scenario name
             self.w, "dmgui", f"Save changes to '{self.w.document.display_name}'?", buttons,
             QMessageBox.StandardButton.Save)
 
