@@ -6,7 +6,9 @@ threads or Qt, and is vectorised over VMs: time is cut into *segments* between
 events and lifecycle transitions, demand and targets are computed for a whole
 segment at once, and only the balancer's recurrence runs tick by tick.
 
-Lifecycle (spec §7.3–7.4): Off → Starting (``STARTING_S``) → Running; the guest's
+Lifecycle (spec §7.3–7.4): Off → Starting (``STARTING_S``) → Running (a start that does
+not fit may first wait for memory to be ballooned out of others: see
+:mod:`dmgui.core.admission`); the guest's
 Dynamic Memory VSC reports ``boot_delay_s`` after the start (never without
 integration services); until then the VM holds Startup RAM. Shut Down and
 Restart pass through Stopping (``STOPPING_S``); Turn Off is immediate.
@@ -19,23 +21,22 @@ from collections.abc import Iterator
 import numpy as np
 
 from dmgui.core import balancer
+from dmgui.core.admission import START_WAIT_S, STARTING_S, VERY_LOW_WEIGHT, StartAdmission
 from dmgui.core.block import Block, BlockBuilder, Segment
 from dmgui.core.memory import MemoryChangeError, MemorySettings, check_memory_change
 from dmgui.core.reconfigure import reconfigure_problem
 from dmgui.core.scenario import Action, Event, Scenario
-from dmgui.core.states import EventRecord, VmState, start_failure_message
+from dmgui.core.states import EventRecord, VmState
 from dmgui.core.vm_arrays import VmArrays
 from dmgui.core.workload_bank import WorkloadBank
 
-STARTING_S = 2
 STOPPING_S = 10
-#: A VM whose weight is below this does not reclaim memory from others to start
-#: (spec §3.3 item 4: "unless that priority is very low"; threshold [INF]).
-VERY_LOW_WEIGHT = 1000
 INF = np.inf
 
+__all__ = ["STARTING_S", "START_WAIT_S", "STOPPING_S", "VERY_LOW_WEIGHT", "Simulation"]
 
-class Simulation:
+
+class Simulation(StartAdmission):
     """Steps a :class:`~dmgui.core.scenario.Scenario` one simulated second at a time.
 
     Parameters
@@ -182,6 +183,8 @@ class Simulation:
                 if self.vms.state[i] == VmState.OFF:  # not one started by hand at t = 0
                     self._start(i, restart=False)
         self._finish_transitions(t)
+        self._smart_paging_step()
+        self._poll_waiting()
         while self._queue_pos < len(self._queue) and self._queue[self._queue_pos].at_s <= t:
             self._apply(self._queue[self._queue_pos])
             self._queue_pos += 1
@@ -193,7 +196,7 @@ class Simulation:
         t_next = INF
         if self._queue_pos < len(self._queue):
             t_next = self._queue[self._queue_pos].at_s
-        if self._commands:
+        if self._commands or self._needs_every_second():
             t_next = self.time + 1
         t_next = min(t_next, self.vms.next_transition())
         return int(max(self.time + 1, t_next)) if t_next < INF else 2**62
@@ -216,9 +219,6 @@ class Simulation:
             v.vsc_ready[i] = True
             v.demand[i] = v.guest_demand[i]  # its first report, before any reclaim reads it
             self._record(i, "guest_ready", "The Dynamic Memory integration service reported.")
-            if v.smart_paging[i] > 0:
-                v.smart_paging[i] = 0.0
-                self._record(i, "smart_paging_cleared", "Smart Paging file no longer in use.")
 
     def _apply(self, event: Event) -> None:
         i = self._index[event.vm]
@@ -231,6 +231,10 @@ class Simulation:
                 self._start(i, restart=False)
             else:
                 self._ignored(i, action, state)
+        elif state is VmState.WAITING and action in (Action.TURN_OFF, Action.SHUTDOWN):
+            self._cancel_wait(i)
+        elif state is VmState.WAITING:
+            self._ignored(i, action, state)
         elif state is VmState.OFF or (state is VmState.STOPPING and action is not Action.TURN_OFF):
             self._ignored(i, action, state)
         elif action is Action.TURN_OFF:
@@ -253,55 +257,6 @@ class Simulation:
     def _stop_now(self, i: int, kind: str, message: str) -> None:
         self.vms.power_off(i)
         self._record(i, kind, message)
-
-    def _start(self, i: int, restart: bool) -> None:
-        """Start admission (spec §3.4, §3.5, §7.3)."""
-        v = self.vms
-        need = float(v.startup[i])
-        free = v.free_mb(self.host) - v.overhead[i]
-        if free < need and v.weight[i] >= VERY_LOW_WEIGHT:
-            free += self._reclaim(i, need - free, dry_run=True)
-            if free >= need or self._smart_paging_allowed(i, restart):
-                free = v.free_mb(self.host) - v.overhead[i]
-                free += self._reclaim(i, need - free, dry_run=False)
-        if free >= need:
-            v.power_on(i, need, self.time, STARTING_S)
-            self._record(i, "start", "Started after a restart." if restart else "Started.")
-            return
-        if self._smart_paging_allowed(i, restart) and free >= v.minimum[i]:
-            physical = float(balancer.align_down(np.array(free)))
-            v.power_on(i, physical, self.time, STARTING_S)
-            v.smart_paging[i] = need - physical
-            self._record(i, "smart_paging", f"Restarted with Smart Paging: {physical:.0f} MB "
-                         f"of memory, {need - physical:.0f} MB in the Smart Paging file.")
-            return
-        self._record(i, "start_failed", start_failure_message(self.names[i], int(need)))
-
-    def _smart_paging_allowed(self, i: int, restart: bool) -> bool:
-        """Only a restart of a DM VM on 2012+ may use Smart Paging (spec §3.5 [DOC S1])."""
-        return restart and bool(self.vms.dm[i]) and self.host.version.smart_paging
-
-    def _reclaim(self, i: int, short_mb: float, dry_run: bool) -> float:
-        """Take up to ``short_mb`` from running DM VMs for VM ``i`` to start.
-
-        Lower weights give first: every DM VM's buffer (down to its demand), then,
-        from VMs whose weight is at most the starter's, memory below demand down
-        to their Minimum (spec §3.3 item 4, §7.3; split [INF], see docs/model.md).
-        The memory is taken at once; returns how much was (or would be) freed.
-        """
-        v = self.vms
-        donors = np.flatnonzero(v.managed_mask())
-        donors = donors[np.argsort(v.weight[donors], kind="stable")]
-        floor = np.maximum(v.minimum[donors], balancer.align_up(v.demand[donors]))
-        take_buffer = np.maximum(v.assigned[donors] - floor, 0.0)
-        eligible = v.weight[donors] <= v.weight[i]
-        take_demand = np.where(eligible, np.maximum(floor - v.minimum[donors], 0.0), 0.0)
-        take_demand = np.minimum(take_demand, v.assigned[donors] - v.minimum[donors])
-        taken = _take_in_order(np.concatenate([take_buffer, take_demand]), short_mb)
-        per_donor = taken[: donors.size] + taken[donors.size:]
-        if not dry_run:
-            v.assigned[donors] -= per_donor
-        return float(per_donor.sum())
 
     def _set_memory(self, i: int, event: Event) -> None:
         v = self.vms
@@ -375,9 +330,12 @@ class Simulation:
         target equal to its assigned memory and a balloon rate of 0, so it stays put.
         """
         v = self.vms
-        lo = np.where(managed, v.minimum, v.assigned)
-        hi = np.where(managed, v.maximum, v.assigned)
-        rate = np.where(managed, v.rate, 0.0)
+        # A VM with a Smart Paging file holds its physical memory while ballooning
+        # removes the paged part (admission.py); a cap holds VMs while a start waits.
+        moved = managed & (v.smart_paging <= 0)
+        lo = np.where(moved, v.minimum, v.assigned)
+        hi = np.where(moved, np.minimum(v.maximum, v.cap), v.assigned)
+        rate = np.where(moved, v.rate, 0.0)
         target = self._target_buffer(demand.shape)
         np.multiply(demand, v.buffer_factor * 0.5, out=target)  # align up to 2 MB:
         np.ceil(target, out=target)  # ceil(x / 2) * 2
@@ -404,11 +362,3 @@ class Simulation:
         if buf is None or buf.shape[0] < shape[0] or buf.shape[1] != shape[1]:
             buf = self._targets = np.empty(shape)
         return buf[: shape[0]]
-
-
-def _take_in_order(available: np.ndarray, wanted: float) -> np.ndarray:
-    """Take from ``available`` front to back until ``wanted`` is met (2 MB steps)."""
-    available = balancer.align_down(np.maximum(available, 0.0))
-    before = np.cumsum(available) - available
-    wanted = float(balancer.align_up(np.array(max(wanted, 0.0))))
-    return np.clip(wanted - before, 0.0, available)

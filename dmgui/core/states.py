@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 
+import numpy as np
+
 
 class VmState(IntEnum):
     """Lifecycle states the simulator models (a subset of Hyper-V's VMState, spec §2.4)."""
@@ -13,11 +15,21 @@ class VmState(IntEnum):
     STARTING = 1
     RUNNING = 2
     STOPPING = 3
+    #: Start requested, memory being ballooned out of other VMs (issue 8 §1.3); the
+    #: VM holds no memory yet. Hyper-V Manager shows such a VM as Starting.
+    WAITING = 4
 
     @property
     def label(self) -> str:
         """The text Hyper-V Manager shows in the State column."""
+        if self is VmState.WAITING:
+            return "Starting (waiting for memory)"
         return self.name.capitalize()
+
+
+def holds_memory(state: np.ndarray) -> np.ndarray:
+    """Which VMs hold memory (and cost overhead): every state but Off and Waiting."""
+    return (state != VmState.OFF) & (state != VmState.WAITING)
 
 
 class MemoryStatus(IntEnum):
@@ -42,7 +54,7 @@ STATUS_LABELS = ("", "OK", "Low", "Warning", "Paging")
 class EventRecord:
     """One line of the event log.
 
-    ``kind`` is one of: ``start``, ``start_failed``, ``shutdown``, ``turn_off``,
+    ``kind`` is one of: ``start``, ``start_waiting``, ``start_failed``, ``shutdown``, ``turn_off``,
     ``restart``, ``stopped``, ``set_memory``, ``set_memory_refused``,
     ``smart_paging``, ``smart_paging_cleared``, ``guest_ready``, ``ignored``.
     """

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from dmgui.core.block import Block
-from dmgui.core.states import EventRecord, VmState
+from dmgui.core.states import EventRecord, VmState, holds_memory
 
 PRESSURE_BINS = 401  # 0..400 %; higher pressures count as 400 % in the p95
 
@@ -64,7 +64,7 @@ class SummaryAccumulator:
     def _add_segment(self, seg, g: np.ndarray, short: np.ndarray,
                      totals: np.ndarray) -> None:
         rows, n, rep = slice(seg.start, seg.stop), seg.stop - seg.start, seg.reporting
-        self.on_ticks += n * (seg.state != VmState.OFF)
+        self.on_ticks += n * holds_memory(seg.state)
         self.report_ticks += n * rep
         self.sum_demand += g[rows].sum(axis=0) * rep
         # A reporting VM is in Warning exactly when assigned < demand (spec §2.3).

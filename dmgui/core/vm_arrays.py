@@ -7,7 +7,7 @@ import numpy as np
 from dmgui.core import balancer
 from dmgui.core.memory import MemorySettings, VersionProfile, check_memory_settings
 from dmgui.core.scenario import Host, Scenario
-from dmgui.core.states import VmState
+from dmgui.core.states import VmState, holds_memory
 
 INF = np.inf
 
@@ -45,6 +45,10 @@ class VmArrays:
         self.vsc_at = np.full(n, INF)
         self.vsc_ready = np.zeros(n, bool)
         self.restart_pending = np.zeros(n, bool)
+        # Start admission by ballooning (issue 8 §1.3): while a VM waits to start, the
+        # balanced VMs may not grow above ``cap`` (donors balloon down toward theirs).
+        self.cap = np.full(n, INF)
+        self.wait_since = np.full(n, np.nan)
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> VmArrays:
@@ -76,7 +80,7 @@ class VmArrays:
 
     _RUNTIME = ("state", "assigned", "guest_visible", "smart_paging", "demand",
                 "guest_demand", "boot_time", "transition_at", "vsc_at", "vsc_ready",
-                "restart_pending")
+                "restart_pending", "cap", "wait_since")
 
     def copy_runtime(self, i: int, other: VmArrays, j: int, profile: VersionProfile,
                      name: str) -> None:
@@ -90,8 +94,8 @@ class VmArrays:
     # -- queries ---------------------------------------------------------------------
 
     def active_mask(self) -> np.ndarray:
-        """VMs that hold memory (any state but Off)."""
-        return self.state != VmState.OFF
+        """VMs that hold memory (any state but Off and Waiting)."""
+        return holds_memory(self.state)
 
     def managed_mask(self) -> np.ndarray:
         """Running DM VMs whose guest reports demand: the ones the balancer moves."""
@@ -128,6 +132,12 @@ class VmArrays:
         self.vsc_at[i] = t + ready if self.integration[i] else INF
         self.vsc_ready[i] = False
         self.restart_pending[i] = False
+        self.wait_since[i] = np.nan
+
+    def begin_wait(self, i: int, t: int) -> None:
+        """VM ``i`` waits (holding nothing) for memory to be ballooned out of others."""
+        self.state[i] = VmState.WAITING
+        self.wait_since[i] = t
 
     def begin_stop(self, i: int, until: int, restart: bool) -> None:
         """Enter Stopping; memory is held (and no longer balanced) until ``until``."""
@@ -148,3 +158,5 @@ class VmArrays:
         self.vsc_at[i] = INF
         self.vsc_ready[i] = False
         self.restart_pending[i] = False
+        self.wait_since[i] = np.nan
+        self.cap[i] = INF

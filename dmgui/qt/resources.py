@@ -21,7 +21,8 @@ def icon(name: str) -> QIcon:
 
 def state_icon(state: int) -> QIcon:
     """The VM list's icon for a VmState code."""
-    return icon(f"vm-{VmState(state).name.lower()}")
+    shown = VmState.STARTING if state == VmState.WAITING else VmState(state)
+    return icon(f"vm-{shown.name.lower()}")  # Hyper-V shows a waiting start as Starting
 
 
 def app_icon() -> QIcon:
