@@ -49,9 +49,11 @@ def align_down(mb: np.ndarray) -> np.ndarray:
     return np.floor(mb * 0.5) * 2.0
 
 
-def balloon_rate_mb(startup_mb: np.ndarray) -> np.ndarray:
-    """Most MB ballooning may remove from each VM in one second (>= 2 MB, even)."""
-    return np.maximum(2.0, align_down(np.asarray(startup_mb, float) * BALLOON_RATE_FRACTION))
+def balloon_rate_mb(startup_mb: np.ndarray,
+                    fraction: float = BALLOON_RATE_FRACTION) -> np.ndarray:
+    """Most MB ballooning may remove from each VM in one second (>= 2 MB, even):
+    ``fraction`` of its Startup RAM (the host's ``balloon_rate_percent`` / 100)."""
+    return np.maximum(2.0, align_down(np.asarray(startup_mb, float) * fraction))
 
 
 def targets(

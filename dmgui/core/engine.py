@@ -21,7 +21,12 @@ from collections.abc import Iterator
 import numpy as np
 
 from dmgui.core import balancer
-from dmgui.core.admission import START_WAIT_S, STARTING_S, VERY_LOW_WEIGHT, StartAdmission
+from dmgui.core.admission import (
+    START_WAIT_S,
+    STARTING_S,
+    VERY_LOW_WEIGHT,
+    StartAdmission,
+)
 from dmgui.core.block import Block, BlockBuilder, Segment
 from dmgui.core.memory import MemoryChangeError, MemorySettings, check_memory_change
 from dmgui.core.reconfigure import reconfigure_problem
@@ -345,16 +350,18 @@ class Simulation(StartAdmission):
         claims = balancer.weight_claims(v.weight)
         a = v.assigned.copy()
         total = np.add.reduce
+        hot = _HotAdd(v, lo < hi, self.host.hot_add_delay_s)
         for k in range(target.shape[0]):
-            row = out[k]
+            row, tk = out[k], hot.limit(target[k])
             np.subtract(a, rate, out=row)
-            np.maximum(row, target[k], out=row)
+            np.maximum(row, tk, out=row)
             if total(row) > pool:
-                floor = np.clip(balancer.align_up(demand[k]), lo, hi)
-                row[:] = balancer.contended_step(a, floor, target[k], lo, rate, claims,
-                                                  pool)
+                floor = np.minimum(np.clip(balancer.align_up(demand[k]), lo, hi), tk)
+                row[:] = balancer.contended_step(a, floor, tk, lo, rate, claims, pool)
+            hot.grew(row)
             a = row
         v.assigned[:] = a
+        hot.store()
 
     def _target_buffer(self, shape: tuple[int, int]) -> np.ndarray:
         """A reused scratch array (allocating one per segment costs page faults)."""
@@ -362,3 +369,30 @@ class Simulation(StartAdmission):
         if buf is None or buf.shape[0] < shape[0] or buf.shape[1] != shape[1]:
             buf = self._targets = np.empty(shape)
         return buf[: shape[0]]
+
+
+class _HotAdd:
+    """Hot-add latency (issue 8 §1.5): memory above what the guest already sees is
+    added only once the target has stayed above it for ``delay_s`` seconds;
+    un-ballooning up to it is immediate. A model parameter (``hot_add_delay_s``)."""
+
+    def __init__(self, v, moved: np.ndarray, delay_s: int) -> None:
+        self.v, self.moved, self.delay = v, moved, float(delay_s)
+        self.seen = v.guest_visible.copy()
+        self.wait = v.hot_wait.copy()
+
+    def limit(self, target: np.ndarray) -> np.ndarray:
+        """This tick's target, held at the guest-visible memory while hot-add waits."""
+        if self.delay <= 0:
+            return target
+        wants = self.moved & (target > self.seen)
+        self.wait = np.where(wants, self.wait + 1.0, 0.0)
+        return np.where(wants & (self.wait <= self.delay), self.seen, target)
+
+    def grew(self, row: np.ndarray) -> None:
+        """Memory assigned this tick is memory the guest sees from now on."""
+        if self.delay > 0:
+            np.maximum(self.seen, np.where(self.moved, row, 0.0), out=self.seen)
+
+    def store(self) -> None:
+        self.v.hot_wait[:] = self.wait

@@ -44,6 +44,7 @@ from dmgui.core.strict_json import JsonProblem, decode_json
 from dmgui.core.workloads import ConstantWorkload, Workload
 
 SCHEMA_VERSION = 1
+HOT_ADD_DELAY_S = 5
 DEFAULT_BOOT_DELAY_S = 20
 
 
@@ -68,6 +69,14 @@ class Host(BaseModel):
         "dmgui.core.capacity.auto_vm_overhead_mb). Not documented by Microsoft (spec §8).",
     )
     version: VersionProfile = VersionProfile.WS2012R2
+    balloon_rate_percent: float = Field(
+        5.0, ge=0.5, le=100,
+        description="Share of a VM's Startup RAM that ballooning removes per second "
+        "(model parameter, not documented by Microsoft; spec §7.5 suggests about 5 %/s).")
+    hot_add_delay_s: int = Field(
+        HOT_ADD_DELAY_S, ge=0, le=600,
+        description="Seconds a VM's target must stay above the memory its guest sees "
+        "before memory is hot-added (un-ballooning is immediate); model parameter.")
 
     @model_validator(mode="after")
     def _reserve_fits(self) -> Host:

@@ -49,6 +49,7 @@ class VmArrays:
         # balanced VMs may not grow above ``cap`` (donors balloon down toward theirs).
         self.cap = np.full(n, INF)
         self.wait_since = np.full(n, np.nan)
+        self.hot_wait = np.zeros(n)  # seconds the target has been above guest-visible
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> VmArrays:
@@ -72,7 +73,8 @@ class VmArrays:
         self.buffer_percent[i] = s.buffer_percent
         self.buffer_factor[i] = 1.0 + s.buffer_percent / 100.0
         self.weight[i] = s.weight
-        self.rate[i] = balancer.balloon_rate_mb(np.array([s.startup_mb]))[0]
+        self.rate[i] = balancer.balloon_rate_mb(np.array([s.startup_mb]),
+                                                self.host.balloon_rate_percent / 100)[0]
         self.overhead[i] = self.host.vm_overhead_for(s.startup_mb)
         if running and not s.dynamic_memory_enabled:
             self.assigned[i] = s.startup_mb
@@ -80,7 +82,7 @@ class VmArrays:
 
     _RUNTIME = ("state", "assigned", "guest_visible", "smart_paging", "demand",
                 "guest_demand", "boot_time", "transition_at", "vsc_at", "vsc_ready",
-                "restart_pending", "cap", "wait_since")
+                "restart_pending", "cap", "wait_since", "hot_wait")
 
     def copy_runtime(self, i: int, other: VmArrays, j: int, profile: VersionProfile,
                      name: str) -> None:
@@ -160,3 +162,4 @@ class VmArrays:
         self.restart_pending[i] = False
         self.wait_since[i] = np.nan
         self.cap[i] = INF
+        self.hot_wait[i] = 0.0

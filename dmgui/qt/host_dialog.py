@@ -15,7 +15,9 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
+    QDoubleSpinBox,
     QFormLayout,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -85,6 +87,14 @@ class HostSettingsDialog(QDialog):
             f"Automatic: {OVERHEAD_FIRST_GB_MB} MB for the first GB of each VM's Startup "
             f"RAM plus {OVERHEAD_PER_GB_MB} MB per further GB.")
         self._overhead_note.setWordWrap(True)
+        self._balloon_rate = QDoubleSpinBox()
+        self._balloon_rate.setRange(0.5, 100.0)
+        self._balloon_rate.setDecimals(1)
+        self._balloon_rate.setSuffix(" % of Startup RAM per second")
+        self._balloon_rate.setValue(host.balloon_rate_percent)
+        self._hot_add_delay = spin(host.hot_add_delay_s, 600, " s")
+        for widget in (self._balloon_rate, self._hot_add_delay):
+            widget.setToolTip("A model parameter: Microsoft documents no rate or delay.")
         self._version = QComboBox()
         for profile in VersionProfile:
             self._version.addItem(profile_label(profile), profile.value)
@@ -106,8 +116,13 @@ class HostSettingsDialog(QDialog):
         form.addRow("Per-VM &overhead:", self._overhead)
         form.addRow("", self._overhead_note)
         form.addRow("&Version:", self._version)
+        advanced = QGroupBox("Advanced: model parameters")
+        model = QFormLayout(advanced)
+        model.addRow("&Balloon rate:", self._balloon_rate)
+        model.addRow("&Hot-add delay:", self._hot_add_delay)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(advanced)
         if version_locked:
             note = QLabel("The version can change only while every virtual machine is off.")
             note.setWordWrap(True)
@@ -135,7 +150,9 @@ class HostSettingsDialog(QDialog):
         return {"name": self._name.text().strip(), "memory_mb": self._memory.value(),
                 "reserve_mb": self._reserve.value(),
                 "vm_overhead_mb": self._overhead.value(),
-                "version": self._version.currentData()}
+                "version": self._version.currentData(),
+                "balloon_rate_percent": self._balloon_rate.value(),
+                "hot_add_delay_s": self._hot_add_delay.value()}
 
     @Slot()
     def _on_ok(self) -> None:

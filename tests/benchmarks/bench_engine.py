@@ -259,7 +259,8 @@ def _reference_window(scenario: Scenario, sim: Simulation, ticks: int) -> dict:
     active = v.active_mask()
     vms = [VmState(bool(managed[i]), float(v.assigned[i]), float(v.guest_visible[i]),
                    float(v.smart_paging[i]), float(v.minimum[i]), float(v.maximum[i]),
-                   float(v.buffer_percent[i]), float(v.weight[i]), float(v.rate[i]))
+                   float(v.buffer_percent[i]), float(v.weight[i]), float(v.rate[i]),
+                   float(v.hot_wait[i]))
            for i in range(len(sim.names))]
     free_pool = float(v.free_pool_mb(scenario.host))
     # The engine's own bank (so keys and seeds are exactly the engine's), called once
@@ -269,7 +270,7 @@ def _reference_window(scenario: Scenario, sim: Simulation, ticks: int) -> dict:
     guest_rows = guest.tolist()
 
     t0, c0 = time.perf_counter(), time.process_time()
-    out = run_reference(vms, guest_rows, free_pool)
+    out = run_reference(vms, guest_rows, free_pool, scenario.host.hot_add_delay_s)
     ref_s, ref_cpu = time.perf_counter() - t0, time.process_time() - c0
 
     t0 = time.perf_counter()

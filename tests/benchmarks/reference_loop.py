@@ -11,6 +11,8 @@ Per tick and VM it computes, like the engine:
 
 * floor = demand and target = demand x (1 + buffer/100), each rounded up to 2 MB
   and clamped to [minimum, maximum];
+* hot-add latency: a target above the guest-visible memory is held there until it
+  has stayed above it for the host's ``hot_add_delay_s`` seconds;
 * uncontended: assigned = max(target, assigned - balloon rate);
 * if the managed VMs then want more than the pool: each keeps
   max(minimum, assigned - rate), and the spare pool goes by descending weight
@@ -46,6 +48,7 @@ class VmState:
     buffer_percent: float
     weight: float
     rate: float
+    hot_wait: float = 0.0  # seconds the target has been above guest-visible
 
 
 @dataclass
@@ -67,7 +70,7 @@ OK_RATIO = 80.5 / 100.0 / 100.0  # round(x) > 80  <=>  x > 80.5
 
 
 def run_reference(vms: list[VmState], guest_demand: list[list[float]],
-                  free_pool_mb: float) -> Outputs:
+                  free_pool_mb: float, hot_add_delay_s: float = 0.0) -> Outputs:
     """Run ``len(guest_demand)`` ticks over ``vms`` (mutated: assigned, guest_visible).
 
     ``guest_demand[k][i]`` is VM ``i``'s committed memory at tick ``k`` (0 when Off);
@@ -98,6 +101,14 @@ def run_reference(vms: list[VmState], guest_demand: list[list[float]],
             f = min(max(f, vm.minimum), vm.maximum)
             t = math.ceil(d * (1.0 + vm.buffer_percent / 100.0) * 0.5) * 2.0
             t = min(max(t, vm.minimum), vm.maximum)
+            if hot_add_delay_s > 0:  # hot-add waits; un-ballooning does not
+                if t > vm.guest_visible:
+                    vm.hot_wait += 1.0
+                    if vm.hot_wait <= hot_add_delay_s:
+                        t = vm.guest_visible
+                else:
+                    vm.hot_wait = 0.0
+                f = min(f, t)
             want = max(vm.assigned - vm.rate, t)
             floor[i] = f
             desired[i] = want

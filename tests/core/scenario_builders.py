@@ -1,8 +1,8 @@
 """Builders for engine test scenarios: plain dicts, validated by ``parse_scenario``.
 
 Every builder returns the JSON shape of the scenario contract, so a test reads
-like the scenario file it stands for. Hosts default to ``vm_overhead_mb = 0``
-and ``reserve_mb = 0`` so that the arithmetic in the tests stays exact.
+like the scenario file it stands for. Hosts default to ``vm_overhead_mb = 0``,
+``hot_add_delay_s = 0`` and ``reserve_mb = 0`` so that the arithmetic in the tests stays exact.
 """
 
 from __future__ import annotations
@@ -77,12 +77,16 @@ def host(
     version: str = "2012R2",
     reserve_mb: int = 0,
     vm_overhead_mb: int = 0,
+    hot_add_delay_s: int = 0,
+    balloon_rate_percent: float = 5.0,
 ) -> dict:
     return {
         "memory_mb": memory_mb,
         "version": version,
         "reserve_mb": reserve_mb,
         "vm_overhead_mb": vm_overhead_mb,
+        "hot_add_delay_s": hot_add_delay_s,
+        "balloon_rate_percent": balloon_rate_percent,
     }
 
 

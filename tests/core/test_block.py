@@ -68,7 +68,7 @@ def test_concat_keeps_the_tail_and_all_events():
 
 def test_sampling_and_merging_keep_the_guest_visible_high_water_mark():
     # Demand spikes between two samples: the hot-added memory stays guest-visible.
-    sim = Simulation(_scenario([[0, 800], [30, 2000], [35, 800]]))
+    sim = Simulation(_scenario([[0, 800], [30, 2000], [50, 800]]))  # past the hot-add delay
     block = sim.advance(120)
     assert block.guest_visible[:, 0].max() == 2400
     sampled = sample_rows(block, 50)

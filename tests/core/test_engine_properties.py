@@ -384,7 +384,9 @@ def _check_invariants(sc: Scenario, duration: int, cuts: list[int]):
         balancer.align_up(b["demand"] * held["buffer_factor"]), minimum, maximum
     )
     moved = reporting & (b["smart_paging"] == 0)  # a Smart-Paged VM holds its memory
-    short = moved & (a < target)
+    # (Growth above what the guest sees waits hot_add_delay_s: not counted here; a rule
+    # test checks the delay.)
+    short = moved & (a < np.minimum(target, gv))
     ticks = np.flatnonzero(short.any(axis=1) & ~waiting)
     assert np.all(b["available"][ticks] < 2 * moved[ticks].sum(axis=1)), ticks[:5]
 

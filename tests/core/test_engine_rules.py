@@ -939,3 +939,35 @@ def test_reconfigure_keeps_runtime_settings_and_refuses_unsafe_edits():
     with pytest.raises(ValueError, match="Turn off 'A'"):
         sim.reconfigure(without_a)
     assert sim.names == ["A", "B"]
+
+
+# -- model parameters: balloon rate and hot-add delay (issue 8 §1.5) --------------------
+
+
+def test_hot_add_waits_the_delay_but_un_ballooning_does_not():
+    # Demand 300 → the VM balloons to 512 (Minimum); at 200 demand jumps to 2000.
+    sc = scenario([vm("A", dm(1024, 512, 4096), trace([(0, 300), (200, 2000)]))],
+                  host(8192, hot_add_delay_s=5))
+    sim, b = simulate(sc, 260)
+    assert b.assigned[199, 0] == 512
+    assert b.assigned[200, 0] == 1024  # back up to what the guest sees: at once
+    assert np.all(b.assigned[200:205, 0] == 1024)  # hot-add waits 5 s
+    assert b.assigned[205, 0] == 2400  # then the target (2000 × 1.2)
+
+
+def test_a_short_spike_meets_the_hot_add_lag():
+    sc = scenario([vm("A", dm(1024, 512, 4096), trace([(0, 900), (100, 2000),
+                                                      (103, 900)], "step"))],
+                  host(8192, hot_add_delay_s=5))
+    sim, b = simulate(sc, 200)
+    assert b.assigned[:, 0].max() == 1080 and np.all(b.paging[100:103, 0] > 0)
+
+
+@pytest.mark.parametrize("percent, rate", [(5.0, 50), (10.0, 102), (1.0, 10)])
+def test_the_balloon_rate_is_a_host_parameter(percent, rate):
+    sc = scenario([vm("A", dm(1024, 512, 4096), constant(100))],
+                  host(8192, balloon_rate_percent=percent))
+    sim, b = simulate(sc, 200)
+    ready = 20 + 1
+    drops = -np.diff(b.assigned[ready - 1:, 0])
+    assert drops.max() == rate

@@ -129,7 +129,9 @@ def test_saved_text_is_json_with_the_contract_key_names(tmp_path) -> None:
     expected = contract()
     assert set(expected) <= set(data)
     assert data["schema_version"] == 1
-    assert data["host"] == expected["host"]
+    # The contract's host keys as given, plus the model parameters with their defaults.
+    assert data["host"] == {**expected["host"], "balloon_rate_percent": 5.0,
+                            "hot_add_delay_s": 5}
     vm, expected_vm = data["vms"][0], expected["vms"][0]
     assert set(expected_vm) <= set(vm)
     assert vm["memory"] == expected_vm["memory"]

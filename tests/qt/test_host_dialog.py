@@ -35,3 +35,13 @@ def test_a_typed_reserve_is_kept_exactly_and_zero_is_warned_about(qtbot):
     dialog._overhead.spin.setValue(20)
     dialog._on_ok()
     assert applied[0].reserve_mb == 0 and applied[0].vm_overhead_mb == 20
+
+
+def test_model_parameters_are_in_the_advanced_group(qtbot):
+    # Issue 8 §1.5: the balloon rate and hot-add delay are visible and editable.
+    dialog, applied = _dialog(qtbot, Host(memory_mb=8192))
+    assert dialog._balloon_rate.value() == 5.0 and dialog._hot_add_delay.value() == 5
+    dialog._balloon_rate.setValue(10.0)
+    dialog._hot_add_delay.setValue(0)
+    dialog._on_ok()
+    assert applied[0].balloon_rate_percent == 10.0 and applied[0].hot_add_delay_s == 0
