@@ -28,6 +28,7 @@ from dmgui.core.admission import (
     StartAdmission,
 )
 from dmgui.core.block import Block, BlockBuilder, Segment
+from dmgui.core.guest_os import runtime_resize_allowed
 from dmgui.core.memory import MemoryChangeError, MemorySettings, check_memory_change
 from dmgui.core.reconfigure import reconfigure_problem
 from dmgui.core.scenario import Action, Event, Scenario
@@ -285,6 +286,18 @@ class Simulation(StartAdmission):
     def _check_static_resize(self, i: int, new: MemorySettings) -> None:
         """Runtime resize of static memory (2016+, V8): it must fit host and guest."""
         v = self.vms
+        name = self.names[i]
+        if not runtime_resize_allowed(v.guest_os[i]):
+            raise MemoryChangeError(
+                f"The memory of {v.guest_os[i].label} cannot be changed while the virtual "
+                "machine is running (runtime resize needs a Windows Server 2016 or "
+                "Windows 10 guest).", "startup_mb", name)
+        booted = self.time - v.boot_time[i] >= max(v.boot_delay[i], STARTING_S)
+        if not (v.integration[i] and booted):
+            raise MemoryChangeError(
+                "The memory cannot be changed while the virtual machine is running: "
+                + ("it has no integration services." if not v.integration[i] else
+                   "the guest is still booting."), "startup_mb", name)
         delta = new.startup_mb - v.assigned[i]
         if delta > v.free_mb(self.host):
             raise MemoryChangeError(

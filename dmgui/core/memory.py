@@ -148,6 +148,21 @@ def check_memory_settings(
     return settings
 
 
+GEN1_MAXIMUM_MB = 1048576  # 1 TB for a Generation 1 VM on 2016+ (V3 [DOC S32])
+
+
+def check_generation_limit(settings: MemorySettings, generation: int,
+                           profile: VersionProfile, vm_name: str) -> None:
+    """On 2016+ a Generation 1 VM has at most 1 TB (12 TB is for Generation 2)."""
+    if profile is not VersionProfile.WS2016 or generation != 1:
+        return
+    top = settings.maximum_mb if settings.dynamic_memory_enabled else settings.startup_mb
+    if top > GEN1_MAXIMUM_MB:
+        field = "maximum_mb" if settings.dynamic_memory_enabled else "startup_mb"
+        _fail(f"A Generation 1 virtual machine can have at most {GEN1_MAXIMUM_MB} MB "
+              f"of memory, not {top} MB.", field, vm_name)
+
+
 def _check_alignment(settings: MemorySettings, vm_name: str) -> None:
     """V6: every MB value is a multiple of 2 MB; real text from [ERR S35]."""
     for field in _mb_fields(settings):

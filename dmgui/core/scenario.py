@@ -33,10 +33,12 @@ from pydantic import (
 from dmgui.core import limits
 from dmgui.core.capacity import auto_reserve_mb, auto_vm_overhead_mb
 from dmgui.core.files import FileId, FileProblem, read_input, resolve_output, write_text
+from dmgui.core.guest_os import GuestOs
 from dmgui.core.memory import (
     MemoryChangeError,
     MemorySettings,
     VersionProfile,
+    check_generation_limit,
     check_memory_settings,
 )
 from dmgui.core.names import DisplayName, OneLineError
@@ -137,6 +139,28 @@ class VirtualMachine(BaseModel):
         description="Seconds from start until the guest's DM VSC reports (spec §7.4: "
         "5–30 s for Windows, 45 s for Linux).",
     )
+    guest_os: GuestOs | None = Field(
+        None, strict=False,
+        description="The guest OS (dmgui.core.guest_os); absent: a Windows guest that "
+        "supports every feature, as before the field existed.")
+    generation: Annotated[int, Strict()] = Field(
+        2, ge=1, le=2, description="VM generation: on 2016+ hosts Generation 1 VMs have "
+        "at most 1 TB, Generation 2 at most 12 TB (spec V3 [DOC S32]).")
+
+    @model_validator(mode="after")
+    def _appliance_has_no_integration_services(self) -> VirtualMachine:
+        """An appliance's default is no integration services; claiming them is refused.
+
+        (An *after* validator: a *before* one would make pydantic re-read the JSON in
+        Python mode, where strict tuples refuse JSON arrays.)
+        """
+        if self.guest_os is not GuestOs.APPLIANCE:
+            return self
+        if "integration_services" in self.model_fields_set and self.integration_services:
+            raise ValueError("integration_services: an appliance / no-integration-"
+                             "services guest has none")
+        object.__setattr__(self, "integration_services", False)  # frozen: set once here
+        return self
 
 
 class Action(str, Enum):
@@ -219,6 +243,8 @@ class Scenario(BaseModel):
         for i, vm in enumerate(self.vms):
             try:
                 check_memory_settings(vm.memory, self.host.version, vm.name)
+                check_generation_limit(vm.memory, vm.generation, self.host.version,
+                                       vm.name)
             except MemoryChangeError as err:
                 raise ValueError(f"vms[{i}].memory.{err.field} (VM '{vm.name}'): "
                                  f"{err.reason}") from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from dmgui.core import balancer
+from dmgui.core.guest_os import dynamic_memory_works
 from dmgui.core.memory import MemorySettings, VersionProfile, check_memory_settings
 from dmgui.core.scenario import Host, Scenario
 from dmgui.core.states import VmState, holds_memory
@@ -31,6 +32,8 @@ class VmArrays:
         self.rate = np.full(n, 2.0)
         self.overhead = np.zeros(n)  # MB the host spends on the VM while it runs
         self.integration = np.ones(n, bool)
+        self.dm_reports = np.ones(n, bool)  # the guest's DM VSC runs on this host
+        self.guest_os: list = [None] * n
         self.boot_delay = np.zeros(n)
         self.autostart = np.zeros(n, bool)
         # Runtime values.
@@ -59,6 +62,9 @@ class VmArrays:
             settings = check_memory_settings(vm.memory, scenario.host.version, vm.name)
             arrays.apply_settings(i, settings, running=False)
             arrays.integration[i] = vm.integration_services
+            arrays.dm_reports[i] = vm.integration_services and dynamic_memory_works(
+                vm.guest_os, scenario.host.version)
+            arrays.guest_os[i] = vm.guest_os
             arrays.boot_delay[i] = vm.boot_delay_s
             arrays.autostart[i] = vm.autostart
         return arrays
@@ -131,7 +137,7 @@ class VmArrays:
         self.boot_time[i] = t
         self.transition_at[i] = t + starting_s
         ready = max(self.boot_delay[i], starting_s)
-        self.vsc_at[i] = t + ready if self.integration[i] else INF
+        self.vsc_at[i] = t + ready if self.dm_reports[i] else INF
         self.vsc_ready[i] = False
         self.restart_pending[i] = False
         self.wait_since[i] = np.nan

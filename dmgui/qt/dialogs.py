@@ -20,7 +20,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dmgui.core.memory import MemoryChangeError, VersionProfile, check_memory_settings
+from dmgui.core.guest_os import GuestOs, guest_warnings
+from dmgui.core.memory import (
+    MemoryChangeError,
+    MemorySettings,
+    VersionProfile,
+    check_memory_settings,
+)
 from dmgui.core.scenario import VirtualMachine
 from dmgui.qt.dialog_parts import buttons, error_label, first_error, spin
 from dmgui.qt.host_dialog import HostSettingsDialog, profile_label
@@ -68,16 +74,29 @@ class NewVmDialog(QDialog):
         self._autostart = QCheckBox("Start &automatically with the host")
         self._integration = QCheckBox("&Integration services installed in the guest")
         self._integration.setChecked(True)
+        self._guest = QComboBox()
+        self._guest.addItem("Not specified (Windows, every feature)", None)
+        for guest in GuestOs:
+            self._guest.addItem(guest.label, guest.value)
+        self._advice = QLabel()  # Best-Practices-style warnings for the guest
+        self._advice.setWordWrap(True)
+        self._advice.setStyleSheet("QLabel { color: #8a5a00; }")
         self.error = error_label()
         self._build()
         self._kind.currentIndexChanged.connect(self._on_kind)
         self._on_kind(0)
+        self._guest.currentIndexChanged.connect(self._on_guest)
+        for signal in (self._startup.valueChanged, self._dynamic.toggled):
+            signal.connect(self._update_advice)
+        self._update_advice()
 
     def _build(self) -> None:
         form = QFormLayout()
         form.addRow("&Name:", self._name)
         form.addRow("&Startup memory:", self._startup)
         form.addRow("", self._dynamic)
+        form.addRow("&Guest OS:", self._guest)
+        form.addRow("", self._advice)
         form.addRow("&Workload:", self._kind)
         form.addRow(self._first_label, self._first)
         form.addRow(self._second_label, self._second)
@@ -103,6 +122,26 @@ class NewVmDialog(QDialog):
             self._second.setValue(defaults[1])
             self._second.setSuffix(" MB/h" if second[0] == "leak_mb_per_hour" else " MB")
 
+    @Slot(int)
+    def _on_guest(self, _index: int) -> None:
+        """An appliance has no integration services; other guests have them."""
+        guest = self._guest_os()
+        self._integration.setChecked(guest is not GuestOs.APPLIANCE)
+        self._integration.setEnabled(guest is not GuestOs.APPLIANCE)
+        self._update_advice()
+
+    def _guest_os(self) -> GuestOs | None:
+        value = self._guest.currentData()
+        return GuestOs(value) if value else None
+
+    @Slot()
+    def _update_advice(self) -> None:
+        draft = self.draft()["memory"]
+        settings = MemorySettings.model_validate(draft)
+        advice = guest_warnings(self._guest_os(), settings, self._profile)
+        self._advice.setText("\n".join(advice))
+        self._advice.setVisible(bool(advice))
+
     def draft(self) -> dict:
         """The VM as typed (unvalidated), in scenario-file form."""
         _label, kind, first, second, _ = WORKLOADS[self._kind.currentIndex()]
@@ -118,6 +157,7 @@ class NewVmDialog(QDialog):
             "name": self._name.text().strip(),
             "autostart": self._autostart.isChecked(),
             "integration_services": self._integration.isChecked(),
+            "guest_os": self._guest.currentData(),
             "memory": {"dynamic_memory_enabled": self._dynamic.isChecked(),
                        "startup_mb": startup, "minimum_mb": min(512, startup),
                        "maximum_mb": maximum},
