@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-
-from typing import TYPE_CHECKING
 
 from dmgui.core.block import Block, memory_status_codes
 from dmgui.core.memory import MemorySettings

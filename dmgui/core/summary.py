@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from dmgui.core.block import Block
-from dmgui.core.states import EventRecord, VmState, holds_memory
+from dmgui.core.states import EventRecord, holds_memory
 
 PRESSURE_BINS = 401  # 0..400 %; higher pressures count as 400 % in the p95
 
