@@ -65,14 +65,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return run_simulate(build_parser().parse_args(argv))
     except UsageError as err:
-        print(f"dmgui: error: {err}", file=sys.stderr)
+        _say(f"dmgui: error: {err}")
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        print("dmgui: interrupted", file=sys.stderr)
+        _say("dmgui: interrupted")
         return 130
     except Terminated as stop:
-        print(f"dmgui: stopped by {signal.Signals(stop.signum).name}", file=sys.stderr)
+        _say(f"dmgui: stopped by {signal.Signals(stop.signum).name}")
         return 128 + stop.signum
+
+
+def _say(line: str) -> None:
+    """One line on stderr, if the process has one (never onto the standard output)."""
+    if sys.stderr is not None:
+        print(line, file=sys.stderr)
 
 
 class Terminated(BaseException):
@@ -124,7 +130,11 @@ def run_simulate(args: argparse.Namespace) -> int:
     keep_freed_memory()
     with _stop_on_signals():
         scenario, scenario_id = _load_scenario(args.scenario)
-        outputs = _check_outputs({"--csv": args.csv, "--json": args.json}, scenario_id)
+        # Without --csv/--json the summary table goes to the standard output: the
+        # same checks (the standard output may be the scenario, opened for append).
+        table = None if (args.csv or args.json) else "-"
+        outputs = _check_outputs({"--csv": args.csv, "--json": args.json,
+                                  "the summary table": table}, scenario_id)
         sim = Simulation(scenario, seed=args.seed)
         acc = SummaryAccumulator(sim.names)
         bar = ProgressBar(args.duration, enabled=args.progress)
@@ -150,8 +160,9 @@ def run_simulate(args: argparse.Namespace) -> int:
         if args.json:
             with _reported_as_usage_error(args.json):
                 write_text(outputs["--json"], summary_json_text(summary))
-    if not args.json and not args.csv:
-        sys.stdout.write(summary_table(summary))
+        if table:
+            with _reported_as_usage_error("the standard output"):
+                write_text(outputs["the summary table"], summary_table(summary))
     return 0
 
 
@@ -202,7 +213,9 @@ class ProgressBar:
     def __init__(self, total_s: int, enabled: bool | None = None, width: int = 30) -> None:
         self.total = max(total_s, 1)
         self.width = width
-        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        stderr = sys.stderr  # None when the process started with it closed
+        self.enabled = (stderr is not None and stderr.isatty()) if enabled is None \
+            else bool(enabled and stderr is not None)
         self._start = self._last = time.monotonic()
         self._done = 0
         self._shown = False

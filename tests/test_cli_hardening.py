@@ -139,7 +139,9 @@ def test_item3_a_signal_removes_the_partial_csv(scenario, tmp_path, sig):
     out.write_text("old rows\n")
     proc = subprocess.Popen(
         [sys.executable, "-m", "dmgui", "simulate", str(scenario), "--duration", "60d",
-         "--sample", "1s", "--csv", str(out)], stderr=subprocess.PIPE, text=True)
+         "--sample", "1s", "--csv", str(out)], stderr=subprocess.PIPE, text=True,
+        # A suite run in the background ignores SIGINT, and children inherit that.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 60
     while not any(n.endswith(".tmp") for n in os.listdir(tmp_path)):
         assert time.monotonic() < deadline and proc.poll() is None
@@ -283,3 +285,54 @@ def test_item12_a_name_a_spreadsheet_would_run_is_prefixed(tmp_path, name):
     assert main(["simulate", str(path), "--duration", "1m", "--csv", str(out)]) == 0
     names = {row[1] for row in _csv_rows(out)[1:]}
     assert names == {"'" + name}
+
+
+# --- found by review: the summary table, closed streams, odd paths ---------------------
+
+
+def _shell(command: str, cwd) -> subprocess.CompletedProcess:
+    return subprocess.run(["bash", "-c", command], capture_output=True, text=True,
+                          timeout=60, cwd=cwd)
+
+
+def test_the_summary_table_never_lands_in_the_scenario(scenario, tmp_path):
+    before = scenario.read_bytes()
+    for redirect in (">>", "1<>"):
+        proc = _shell(f"{sys.executable} -m dmgui simulate s.json --duration 1m "
+                      f"{redirect} s.json", tmp_path)
+        _assert_one_line_exit_2(proc, "is the scenario file")
+        assert scenario.read_bytes() == before
+
+
+@pytest.mark.parametrize("extra", ["", "--csv -", "--json -"])
+def test_a_closed_standard_output_is_one_line_not_a_traceback(scenario, tmp_path, extra):
+    proc = _shell(f"{sys.executable} -m dmgui simulate s.json --duration 1m {extra} >&-",
+                  tmp_path)
+    _assert_one_line_exit_2(proc, "Bad file descriptor")
+
+
+def test_a_closed_standard_error_does_not_fail_a_good_run(scenario, tmp_path):
+    proc = _shell(f"{sys.executable} -m dmgui simulate s.json --duration 1m "
+                  "--json out.json 2>&-", tmp_path)
+    assert proc.returncode == 0
+    assert json.loads((tmp_path / "out.json").read_text())["duration_s"] == 60
+
+
+def test_a_removed_working_folder_is_one_line(scenario, tmp_path):
+    (tmp_path / "gone").mkdir()
+    proc = _shell(f"cd gone && rmdir ../gone && {sys.executable} -m dmgui simulate "
+                  f"{scenario} --duration 1m --json out.json", tmp_path)
+    _assert_one_line_exit_2(proc, "current folder")
+
+
+def test_a_long_legal_file_name_can_be_written(scenario, tmp_path, capsys):
+    out = tmp_path / ("a" * 245 + ".json")  # 250 bytes: the temporary name still fits
+    assert main(["simulate", str(scenario), "--duration", "1m", "--json", str(out)]) == 0
+    assert json.loads(out.read_text())["duration_s"] == 60
+    assert sorted(os.listdir(tmp_path)) == sorted([out.name, "s.json"])
+
+
+def test_a_trailing_slash_is_not_a_file(scenario, tmp_path, capsys):
+    _refused(["simulate", str(scenario), "--duration", "1m", "--json",
+              str(tmp_path / "new.json") + "/"], capsys, "no such folder")
+    assert not (tmp_path / "new.json").exists()

@@ -13,7 +13,7 @@ from dmgui.core.names import OneLineError
 EXIT_BAD_INPUT = 2
 MAX_DURATION_S = MAX_SIM_SECONDS
 MAX_MILLISECONDS = 2**31 - 1  # what a QTimer accepts (about 24.8 days)
-_DURATION_RE = re.compile(r"(\d+(?:\.\d+)?)([dhms]?)")
+_DURATION_RE = re.compile(r"([0-9]+(?:\.[0-9]+)?)([dhms]?)")  # ASCII digits only
 _UNIT_S = {"d": 86400, "h": 3600, "m": 60, "s": 1, "": 1}
 
 
@@ -79,6 +79,8 @@ def parse_milliseconds(text: str) -> int:
 def parse_seed(text: str) -> int:
     """A workload seed: a whole number from 0 to 2**63 - 1."""
     try:
+        if not (text.isascii() and text.isdigit()):
+            raise ValueError(text)
         value = int(text) if len(text) <= 32 else -1
     except ValueError:
         raise argparse.ArgumentTypeError(f"invalid seed '{text}' (a whole number)") from None

@@ -54,6 +54,11 @@ class FileId:
     ino: int = 0
     resolved: str = ""
 
+    @property
+    def known(self) -> bool:
+        """False for an identity the OS does not give (device and inode 0, no path)."""
+        return bool(self.ino or self.dev or self.resolved)
+
     @classmethod
     def of_stat(cls, st: os.stat_result) -> FileId:
         """The identity of an existing file."""
@@ -79,7 +84,8 @@ def read_input(path: str | os.PathLike[str], limit: int = MAX_INPUT_BYTES) -> In
     _check_name(name)
     try:
         # O_NONBLOCK: opening a FIFO that has no writer must not wait for one.
-        fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+                     | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
     except OSError as err:
         raise FileProblem(f"{name}: cannot read the file ({_reason(err)})") from None
     try:
@@ -98,7 +104,8 @@ def read_input(path: str | os.PathLike[str], limit: int = MAX_INPUT_BYTES) -> In
 
 def _read_at_most(fd: int, name: str, limit: int) -> bytes:
     """Read ``fd`` to its end; a file that grows past ``limit`` while read is refused."""
-    os.set_blocking(fd, True)
+    if hasattr(os, "set_blocking"):  # POSIX; Windows opened it blocking anyway
+        os.set_blocking(fd, True)
     chunks, total = [], 0
     while True:
         try:
@@ -141,6 +148,8 @@ def resolve_output(name: str) -> OutputTarget:
     try:
         st = os.stat(name)  # follows a symlink: the file that would be written
     except FileNotFoundError:
+        if name.endswith(("/", os.sep)):
+            raise FileProblem(f"cannot write {name}: no such folder") from None
         return _new_file(name)
     except OSError as err:
         raise FileProblem(f"cannot write {name}: {_reason(err)}") from None
@@ -155,17 +164,26 @@ def resolve_output(name: str) -> OutputTarget:
                       "only regular files, '-' (the standard output) or /dev/null")
 
 
+def _resolved(name: str) -> Path:
+    """The real path ``name`` stands for (its working folder may have been removed)."""
+    try:
+        return Path(os.path.realpath(name))
+    except OSError as err:
+        raise FileProblem(f"cannot write {name}: {_reason(err)} (is the current folder "
+                          "still there?)") from None
+
+
 def _new_file(name: str) -> OutputTarget:
-    path = Path(os.path.realpath(name))  # a dangling symlink: the file it names
+    path = _resolved(name)  # a dangling symlink: the file it names
     folder = path.parent
     if not folder.is_dir():
         raise FileProblem(f"cannot write {name}: no folder {folder}")
     _check_folder_writable(name, folder)
-    return OutputTarget(name, path, None, FileId(resolved=str(path)))
+    return OutputTarget(name, path, None, FileId(resolved=os.path.normcase(str(path))))
 
 
 def _existing_file(name: str, st: os.stat_result) -> OutputTarget:
-    path = Path(os.path.realpath(name))
+    path = _resolved(name)
     if not st.st_mode & 0o222 or not os.access(path, os.W_OK):
         raise FileProblem(f"cannot write {name}: the file is read-only "
                           "(dmgui does not replace read-only files)")
@@ -205,13 +223,14 @@ def check_distinct(outputs: dict[str, OutputTarget], inputs: dict[str, FileId]) 
     """
     for label, target in outputs.items():
         for in_label, file_id in inputs.items():
-            if target.id == file_id:
-                raise FileProblem(f"{label} {target.name} is {in_label} file; dmgui "
-                                  "never writes over its input")
+            if target.id == file_id and file_id.known:
+                shown = "(the standard output)" if target.name == "-" else target.name
+                raise FileProblem(f"{label} {shown} is {in_label} file; dmgui never "
+                                  "writes over its input")
     items = [(label, t) for label, t in outputs.items() if t.stream != "null"]
     for i, (label, target) in enumerate(items):
         for other_label, other in items[i + 1:]:
-            if target.id == other.id:
+            if target.id == other.id and target.id.known:
                 raise FileProblem(f"{label} and {other_label} are the same file "
                                   f"({target.name})")
 
@@ -237,7 +256,8 @@ class AtomicFile:
             # whatever object sys.stdout is at the moment.
             stream, fd = ((sys.stdout, 1) if self.target.stream == "stdout"
                           else (sys.stderr, 2))
-            stream.flush()
+            if stream is not None:  # None when the process started with it closed
+                stream.flush()
             return os.fdopen(os.dup(fd), "wb")
         return self._create_temporary()
 
@@ -245,13 +265,14 @@ class AtomicFile:
         path = self.target.path
         assert path is not None
         # A new file gets 0666 minus the umask from the kernel; a replaced one gets
-        # its old mode at commit. O_EXCL + O_NOFOLLOW: never a file (or a link)
-        # someone else put there.
+        # its old mode, owner and group right away, on the open descriptor. O_EXCL +
+        # O_NOFOLLOW: never a file (or a link) someone else put there. The name is
+        # short whatever the target's (a 250-byte file name still has room).
         mode = 0o600 if self.target.exists else 0o666
         flags = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-                 | getattr(os, "O_CLOEXEC", 0))
+                 | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
         for _ in range(100):
-            tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+            tmp = path.with_name(f".dmgui-{secrets.token_hex(6)}.tmp")
             try:
                 fd = os.open(tmp, flags, mode)
             except FileExistsError:
@@ -260,6 +281,8 @@ class AtomicFile:
                 raise FileProblem(f"cannot write {self.target.name}: "
                                   f"{_reason(err)}") from None
             self._tmp = tmp
+            if self.target.exists:
+                _copy_permissions(path, fd)
             return os.fdopen(fd, "wb")
         raise FileProblem(f"cannot write {self.target.name}: no free temporary name")
 
@@ -277,7 +300,6 @@ class AtomicFile:
         self.file.close()
         target = self.target
         if target.exists:
-            _copy_permissions(target.path, self._tmp)
             _refuse_if_read_only(target)
         os.replace(self._tmp, target.path)
         self._tmp = None
@@ -320,17 +342,23 @@ def write_text(target: OutputTarget | str, text: str) -> None:
     write_bytes(target, text.encode("utf-8"))
 
 
-def _copy_permissions(old: Path, new: Path) -> None:
-    """Give ``new`` the mode, owner and group of ``old`` (owner/group where allowed)."""
-    st = os.stat(old)
-    os.chmod(new, stat.S_IMODE(st.st_mode))
-    if hasattr(os, "chown"):
+def _copy_permissions(old: Path, fd: int) -> None:
+    """Give the open file ``fd`` the owner, group and mode of ``old`` (owner and group
+    where allowed; the mode last, as chown may clear set-group-ID). A file that has
+    gone meanwhile leaves the new one as created."""
+    try:
+        st = os.stat(old)
+    except OSError:
+        return
+    if hasattr(os, "fchown"):
         for uid, gid in ((st.st_uid, st.st_gid), (-1, st.st_gid)):
             try:
-                os.chown(new, uid, gid)
+                os.fchown(fd, uid, gid)
                 break
             except OSError:
                 continue  # not allowed to give the file away: keep at least the group
+    if hasattr(os, "fchmod"):  # POSIX; on Windows the folder's ACLs apply
+        os.fchmod(fd, stat.S_IMODE(st.st_mode))
 
 
 def _refuse_if_read_only(target: OutputTarget) -> None:

@@ -26,12 +26,25 @@ _REFUSED_CATEGORIES = {
 }
 
 
+# Default_Ignorable_Code_Point characters outside those categories (Unicode's
+# DerivedCoreProperties; Python's unicodedata has no such property), and the blank
+# braille pattern: all render as nothing, so two names could look the same.
+_INVISIBLE = frozenset([0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x180B, 0x180C, 0x180D,
+                        0x180F, 0x2800, 0x3164, 0xFFA0, *range(0xFE00, 0xFE10),
+                        *range(0xE0100, 0xE01F0)])
+
+
 def check_display_name(value: str) -> str:
     """Return ``value`` if every character shows as itself; raise ValueError if not."""
     if not value.strip():
         raise ValueError("a name cannot be empty or only spaces")
+    if value != value.strip():
+        raise ValueError("a name cannot start or end with a space (two names would "
+                         "look the same)")
     for ch in value:
         what = _REFUSED_CATEGORIES.get(unicodedata.category(ch))
+        if what is None and ord(ch) in _INVISIBLE:
+            what = "an invisible character"
         if what:
             name = unicodedata.name(ch, "")
             label = f"U+{ord(ch):04X}" + (f" {name}" if name else "")

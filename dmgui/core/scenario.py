@@ -41,7 +41,7 @@ from dmgui.core.memory import (
     check_generation_limit,
     check_memory_settings,
 )
-from dmgui.core.names import DisplayName, OneLineError
+from dmgui.core.names import DisplayName, OneLineError, one_line
 from dmgui.core.strict_json import JsonProblem, decode_json
 from dmgui.core.workloads import ConstantWorkload, Workload
 
@@ -321,7 +321,8 @@ def read_scenario(path: str | os.PathLike[str]) -> tuple[Scenario, FileId]:
 
 
 def _with_source(name: str, message: str) -> str:
-    return message if message.startswith(name) else f"{name}: {message}"
+    shown = one_line(name)  # the message's own copy of the name is escaped
+    return message if message.startswith((name, shown)) else f"{name}: {message}"
 
 
 def scenario_to_json(scenario: Scenario) -> str:

@@ -81,6 +81,7 @@ class ScreenshotJob(QObject):
         self.settings_png = settings_png
         self._requested = False
         self._waited_ms = 0
+        self._progress = -1
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._poll)
 
@@ -92,7 +93,9 @@ class ScreenshotJob(QObject):
     def _poll(self) -> None:
         self._waited_ms += _POLL_MS
         frame = self.window.last_frame
-        if self._waited_ms > _TIMEOUT_MS:
+        if frame is not None and frame.sim_time > self._progress:
+            self._progress, self._waited_ms = frame.sim_time, 0  # a long --after is fine
+        if self._waited_ms > _TIMEOUT_MS:  # no progress for two minutes
             self._finish(ok=False, why="timed out waiting for the simulation", code=1)
             return
         if frame is None:

@@ -236,7 +236,7 @@ def test_a_symlink_planted_at_a_temporary_name_is_never_followed(tmp_path, monke
     target = tmp_path / "out.csv"
     names = iter(["aaaaaaaaaaaa", "bbbbbbbbbbbb"])
     monkeypatch.setattr(files.secrets, "token_hex", lambda _n: next(names))
-    (tmp_path / ".out.csv.aaaaaaaaaaaa.tmp").symlink_to(victim)  # the attacker's guess
+    (tmp_path / ".dmgui-aaaaaaaaaaaa.tmp").symlink_to(victim)  # the attacker's guess
     write_text(str(target), "rows")
     assert victim.read_text() == "precious"
     assert target.read_text() == "rows"

@@ -111,6 +111,10 @@ BAD_CHARACTERS = {
     "C0 control": "\x07",
     "delete": "\x7f",
     "private use": "\ue000",
+    "combining grapheme joiner": "\u034f",
+    "variation selector": "\ufe0f",
+    "Hangul filler": "\u3164",
+    "blank braille pattern": "\u2800",
 }
 
 
@@ -123,6 +127,12 @@ def test_item11_names_that_hide_characters_are_refused(tmp_path, what, field):
         data["events"] = []
     message = _error(tmp_path, data)
     assert f"U+{ord(char):04X}" in message
+
+
+@pytest.mark.parametrize("name", ["FILE01 ", " FILE01", "FILE01\u00a0"])
+def test_item11_names_with_leading_or_trailing_spaces_are_refused(name):
+    with pytest.raises(ValueError, match="start or end with a space"):
+        check_display_name(name)
 
 
 def test_item11_visible_unicode_and_markup_characters_are_fine():

@@ -71,9 +71,11 @@ def test_item2_a_screenshot_replaces_its_file_atomically(tmp_path):
     shot = tmp_path / "main.png"
     shot.write_bytes(b"old picture")
     shot.chmod(0o640)
+    inode = shot.stat().st_ino
     proc = _dmgui(["--screenshot", str(shot)], tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert shot.read_bytes().startswith(b"\x89PNG")
+    assert shot.stat().st_ino != inode  # renamed into place, not rewritten in place
     assert oct(shot.stat().st_mode & 0o777) == oct(0o640)
     assert sorted(os.listdir(tmp_path)) == ["main.png"]  # no temporary left behind
 
