@@ -1,5 +1,14 @@
 """The main window: composes the VM list, details, plots, Actions pane and event log.
 
+The layout follows Hyper-V Manager: the VM list is the main view (ten full rows at the
+default 1280×860), the details area under it has tabs along its bottom edge —
+"Memory" (the selected VM's memory and a host summary) and "Plots" (the live plots of
+:class:`~dmgui.qt.plot_panel.PlotPanel`, shown on first run; View → Plots, Ctrl+2) —
+and the Actions pane runs down the right. The event log is a dock along the bottom.
+Window size, dock state, splitter sizes and the details tab are remembered
+(QSettings). The VM list re-sorts by the rule of
+:class:`~dmgui.qt.vm_sort_proxy.VmSortProxy`.
+
 It wires widgets to the shared actions and to the engine controller; what each action
 does to the scenario lives in :mod:`dmgui.qt.window_commands`.
 """
@@ -9,10 +18,10 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QByteArray, QItemSelection, QSettings, QSortFilterProxyModel, Qt
 from PySide6.QtCore import Slot
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView, QDockWidget, QHeaderView, QLabel, QMainWindow, QMenu, QSplitter,
-    QTableView, QVBoxLayout, QWidget,
+    QTableView, QTabWidget, QVBoxLayout, QWidget,
 )
 
 from dmgui.core.document import ScenarioDocument
@@ -27,8 +36,18 @@ from dmgui.qt.plain_text import window_title_text
 from dmgui.qt.plot_panel import PlotPanel
 from dmgui.qt.resources import app_icon
 from dmgui.qt.sim_toolbar import SimToolbar
-from dmgui.qt.vm_table_model import SORT_ROLE, VmTableModel
+from dmgui.qt.vm_sort_proxy import VmSortProxy
+from dmgui.qt.vm_table_model import VmTableModel
 from dmgui.qt.window_commands import WindowCommands
+
+# The details area under the VM list, in tab order.
+MEMORY_TAB, PLOTS_TAB = range(2)
+DETAILS_TAB_NAMES = ("Memory", "Plots")
+LIST_ROWS = 10  # full rows of the VM list at the default window size
+EVENT_LOG_HEIGHT = 110
+DETAILS_MIN_HEIGHT = 300  # the plots stay readable in a short window
+# saveState() version: a state saved by an older layout is not restored.
+STATE_VERSION = 2
 
 
 class MainWindow(QMainWindow):
@@ -59,12 +78,13 @@ class MainWindow(QMainWindow):
     # -- construction ----------------------------------------------------------------
 
     def _build_widgets(self) -> None:
-        self.proxy = QSortFilterProxyModel(self)
+        self.proxy = VmSortProxy(parent=self)
         self.proxy.setSourceModel(self.model)
-        self.proxy.setSortRole(SORT_ROLE)
         self.table = _vm_table(self.proxy)
+        self.proxy.set_view(self.table)
         self.details = DetailsPane()
         self.plots = PlotPanel()
+        self.details_tabs = _details_tabs(self.details, self.plots)
         self.actions_pane = ActionsPane(self.app_actions.host_actions(), self.app_actions.vm_actions())
         self.actions_pane.set_host_name(self.document.scenario.host.name)
         self.toolbar = SimToolbar(self.app_actions.run, self.app_actions.pause, self.app_actions.reset)
@@ -75,17 +95,24 @@ class MainWindow(QMainWindow):
         dock.setWidget(self.event_log)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
         self.event_dock = dock
+        self.list_box = _titled("Virtual Machines", self.table)
         center = QSplitter(Qt.Orientation.Vertical)
         center.setObjectName("centerSplitter")
-        center.addWidget(_titled("Virtual Machines", self.table))
-        center.addWidget(self.plots)
-        center.addWidget(self.details)
-        center.setSizes([210, 450, 150])
+        center.addWidget(self.list_box)
+        center.addWidget(self.details_tabs)
+        center.setCollapsible(0, False)
+        center.setStretchFactor(0, 0)  # a taller window gives the room to the details
+        center.setStretchFactor(1, 1)
+        self.center_splitter = center
         outer = QSplitter(Qt.Orientation.Horizontal)
+        outer.setObjectName("outerSplitter")
         outer.addWidget(center)
         outer.addWidget(self.actions_pane)
-        outer.setSizes([1060, 210])
+        outer.setStretchFactor(0, 1)
+        outer.setStretchFactor(1, 0)
+        self.outer_splitter = outer
         self.setCentralWidget(outer)
+        self._first_run_state = self.saveState(STATE_VERSION)
         self.default_layout()
         self.status_label = QLabel()
         self.statusBar().addPermanentWidget(self.status_label)
@@ -107,6 +134,10 @@ class MainWindow(QMainWindow):
         for action in (a.run, a.pause, a.reset):
             sim_menu.addAction(action)
         view_menu = bar.addMenu("&View")
+        self.view_actions = _tab_actions(self, self.details_tabs)
+        for action in self.view_actions:
+            view_menu.addAction(action)
+        view_menu.addSeparator()
         view_menu.addAction(self.event_dock.toggleViewAction())
         view_menu.addAction(self.toolbar.toggleViewAction())
         bar.addMenu("&Help").addAction(a.about)
@@ -142,16 +173,37 @@ class MainWindow(QMainWindow):
         return self.model.name_at(self.proxy.mapToSource(rows[0]).row())
 
     def select_vm(self, name: str) -> None:
-        """Select ``name`` in the list."""
+        """Select ``name`` in the list (and scroll it into view)."""
         row = self.model.row_of(name)
         if row >= 0:
             index = self.proxy.mapFromSource(self.model.index(row, 0))
             self.table.selectRow(index.row())
+            self.table.scrollTo(index)
 
     def show_scenario(self, scenario) -> None:
-        """Show another (or an edited) scenario's VMs; the selection is re-read."""
+        """Show another (or an edited) scenario's VMs.
+
+        The selection follows the VM by name: it stays on the same VM if the new
+        scenario has it; a deleted VM's place goes to the VM now at its row.
+        """
+        name = self.selected_vm()
+        rows = self.table.selectionModel().selectedRows()
+        view_row = rows[0].row() if rows else -1
         self.model.set_scenario(scenario)
+        if name is not None and self.selected_vm() != name:
+            if self.model.row_of(name) >= 0:
+                self.select_vm(name)
+            elif self.proxy.rowCount() and view_row >= 0:
+                self.table.selectRow(min(view_row, self.proxy.rowCount() - 1))
         self._on_selection_changed()
+
+    def show_plots(self) -> None:
+        """Show the plots of the selected VM (the "Plots" details tab)."""
+        self.details_tabs.setCurrentIndex(PLOTS_TAB)
+
+    def show_memory_details(self) -> None:
+        """Show the selected VM's Memory details and the host summary."""
+        self.details_tabs.setCurrentIndex(MEMORY_TAB)
 
     def forget_live_values(self) -> None:
         """After a reset: nothing runs, no pressure is known."""
@@ -217,9 +269,28 @@ class MainWindow(QMainWindow):
     # -- window lifetime -------------------------------------------------------------
 
     def default_layout(self) -> None:
-        """The window's first-run size and proportions."""
+        """The window's first-run size and proportions (also used by screenshot runs).
+
+        At 1280×860 the VM list shows ``LIST_ROWS`` full rows; the details area under
+        it (plots, Memory details) takes the rest and any extra height.
+        """
+        self.restoreState(self._first_run_state, STATE_VERSION)
         self.resize(1280, 860)
-        self.resizeDocks([self.event_dock], [110], Qt.Orientation.Vertical)
+        self.resizeDocks([self.event_dock], [EVENT_LOG_HEIGHT], Qt.Orientation.Vertical)
+        list_height = self._list_height(LIST_ROWS)
+        # The details take whatever the window has left (stretch factor 1).
+        self.center_splitter.setSizes([list_height, DETAILS_MIN_HEIGHT])
+        self.outer_splitter.setSizes([1060, 210])
+        self.details_tabs.setCurrentIndex(PLOTS_TAB)
+
+    def _list_height(self, rows: int) -> int:
+        """Height of the titled VM list that shows ``rows`` full rows (plus 4 px)."""
+        self.list_box.ensurePolished()  # style sheets and fonts apply to size hints
+        title = self.list_box.layout().itemAt(0).widget()
+        header = self.table.horizontalHeader()
+        return (title.sizeHint().height() + header.sizeHint().height()
+                + rows * self.table.verticalHeader().defaultSectionSize()
+                + 2 * self.table.frameWidth() + 4)
 
     def _restore_geometry(self) -> None:
         settings = QSettings()
@@ -228,7 +299,25 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         state = settings.value("main_window/state")
         if isinstance(state, QByteArray):
-            self.restoreState(state)
+            self.restoreState(state, STATE_VERSION)  # an older layout's is ignored
+        for key, splitter in (("main_window/center_splitter", self.center_splitter),
+                              ("main_window/outer_splitter", self.outer_splitter)):
+            sizes = settings.value(key)
+            if isinstance(sizes, QByteArray):
+                splitter.restoreState(sizes)
+        tab = settings.value("main_window/details_tab")
+        if isinstance(tab, str) and tab in DETAILS_TAB_NAMES:
+            self.details_tabs.setCurrentIndex(DETAILS_TAB_NAMES.index(tab))
+
+    def _save_geometry(self) -> None:
+        settings = QSettings()
+        settings.setValue("main_window/geometry", self.saveGeometry())
+        settings.setValue("main_window/state", self.saveState(STATE_VERSION))
+        for key, splitter in (("main_window/center_splitter", self.center_splitter),
+                              ("main_window/outer_splitter", self.outer_splitter)):
+            settings.setValue(key, splitter.saveState())
+        settings.setValue("main_window/details_tab",
+                          DETAILS_TAB_NAMES[self.details_tabs.currentIndex()])
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
         if not self.commands.maybe_save():
@@ -238,9 +327,7 @@ class MainWindow(QMainWindow):
         if dialog is not None and dialog.isVisible():
             dialog.reject()  # it must not outlive the window
         if self.remember_geometry:
-            settings = QSettings()
-            settings.setValue("main_window/geometry", self.saveGeometry())
-            settings.setValue("main_window/state", self.saveState())
+            self._save_geometry()
         self.engine.shutdown()
         event.accept()
 
@@ -265,6 +352,51 @@ def _vm_table(model: QSortFilterProxyModel) -> QTableView:
     for col, width in enumerate((170, 90, 135, 135, 120, 100)):
         table.setColumnWidth(col, width)
     return table
+
+
+def _details_tabs(details: DetailsPane, plots: PlotPanel) -> QTabWidget:
+    """Hyper-V Manager's details area under the VM list: tabs along its bottom edge."""
+    tabs = QTabWidget()
+    tabs.setObjectName("detailsTabs")
+    tabs.setTabPosition(QTabWidget.TabPosition.South)
+    tabs.setDocumentMode(True)
+    tabs.setMinimumHeight(DETAILS_MIN_HEIGHT)  # a short window shortens the list first
+    memory_page = QWidget()  # the Memory and Host boxes at their natural height, on top
+    layout = QVBoxLayout(memory_page)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(details)
+    layout.addStretch(1)
+    for widget, name in zip((memory_page, plots), DETAILS_TAB_NAMES):
+        tabs.addTab(widget, name)
+    tabs.setTabToolTip(PLOTS_TAB,
+                       "The selected VM, the host and all VMs over time (Ctrl+2)")
+    tabs.setTabToolTip(MEMORY_TAB,
+                       "The selected VM's memory settings and the host (Ctrl+1)")
+    return tabs
+
+
+def _tab_actions(window: QMainWindow, tabs: QTabWidget) -> list[QAction]:
+    """View-menu items that show a details tab (checked: the tab shown)."""
+    group = QActionGroup(window)
+    actions = []
+    items = (("&Memory", "Ctrl+1"), ("&Plots", "Ctrl+2"))  # in tab order
+    for index, (text, shortcut) in enumerate(items):
+        action = QAction(text, window)
+        action.setShortcut(QKeySequence(shortcut))
+        action.setCheckable(True)
+        action.setStatusTip(tabs.tabToolTip(index).split(" (")[0])
+        action.triggered.connect(
+            lambda _checked=False, i=index: tabs.setCurrentIndex(i))
+        group.addAction(action)
+        actions.append(action)
+
+    def sync(index: int) -> None:
+        if 0 <= index < len(actions):
+            actions[index].setChecked(True)
+
+    tabs.currentChanged.connect(sync)
+    sync(tabs.currentIndex())
+    return actions
 
 
 def _titled(title: str, widget: QWidget) -> QWidget:

@@ -2,12 +2,15 @@
 
 Sample arrival is decoupled from drawing (style.md §5.7): :meth:`PlotPanel.add_frame`
 only appends to ring buffers; a timer at ``redraw_hz`` redraws the visible tab when
-new data arrived. Hidden tabs are redrawn when they are shown.
+new data arrived. Hidden tabs are redrawn when they are shown, and so is the whole
+panel: while it is hidden (the main window shows another details tab) the timer
+draws nothing.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer, Slot
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from dmgui.core.frame import Frame
@@ -63,7 +66,7 @@ class PlotPanel(QWidget):
         self._tabs.currentChanged.connect(self._on_tab_changed)
         self._timer = QTimer(self)
         self._timer.setInterval(max(1, round(1000.0 / redraw_hz)))
-        self._timer.timeout.connect(self.redraw)
+        self._timer.timeout.connect(self._on_timer)
         self._timer.start()
         self.redraw()  # the empty state: axes and a hint
 
@@ -107,6 +110,15 @@ class PlotPanel(QWidget):
         self._stale.discard(index)
         self._tabs.widget(index).update_from(self._history)
         self.redraw_count += 1
+
+    @Slot()
+    def _on_timer(self) -> None:
+        if self.isVisible():  # a hidden panel is drawn when it is shown
+            self.redraw()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt API
+        super().showEvent(event)
+        self.redraw()
 
     @Slot(int)
     def _on_tab_changed(self, index: int) -> None:

@@ -15,6 +15,7 @@ from dmgui.qt.resources import state_icon
 
 COLUMNS = ("Name", "State", "Assigned Memory", "Memory Demand", "Memory Status", "Uptime")
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+LIVE_COLUMNS = frozenset(range(1, len(COLUMNS)))  # all but Name change while running
 _Index = QModelIndex | QPersistentModelIndex
 
 
@@ -76,9 +77,16 @@ class VmTableModel(QAbstractTableModel):
     # -- updates ---------------------------------------------------------------------
 
     def set_scenario(self, scenario: Scenario) -> None:
-        """Show the VMs of ``scenario`` (keeps runtime values of VMs that remain)."""
+        """Show the VMs of ``scenario`` (keeps runtime values of VMs that remain).
+
+        The same VMs in the same order (an edited host or VM) change no row, so
+        the view keeps its selection and order; other VMs reset the model.
+        """
+        names = [vm.name for vm in scenario.vms]
+        if names == self._names:
+            return
         self.beginResetModel()
-        self._names = [vm.name for vm in scenario.vms]
+        self._names = names
         self._live = {n: v for n, v in self._live.items() if n in set(self._names)}
         self.endResetModel()
 

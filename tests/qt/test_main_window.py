@@ -136,7 +136,7 @@ def test_settings_apply_reaches_document_and_engine(qtbot, window):
     index = window.last_frame.names.index("App")
     qtbot.waitUntil(lambda: window.last_frame.settings[index].buffer_percent == 50,
                     timeout=WAIT_MS)
-    step(qtbot, window, 5)
+    step(qtbot, window, 10)  # past the 5 s hot-add delay (issue 8 §1.5)
     row = window.model.row_of("App")
     assert window.model.data(window.model.index(row, 2)) == "1500 MB"  # 1000 × 1.5
     dialog.reject()
