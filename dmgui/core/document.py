@@ -7,6 +7,7 @@ from pathlib import Path
 
 from dmgui.core.files import FileId
 from dmgui.core.memory import MemorySettings
+from dmgui.core.resources import shipped_sample
 from dmgui.core.scenario import (
     Host,
     Scenario,
@@ -31,6 +32,9 @@ class ScenarioDocument:
         self.dirty = False
         #: The identity of the file it was read from (scripted outputs must differ).
         self.file_id = file_id
+        #: The shipped sample this document is an untitled copy of (see
+        #: :meth:`open_for_editing`); None for any other document.
+        self.sample: Path | None = None
 
     @classmethod
     def open(cls, path: str | os.PathLike[str]) -> ScenarioDocument:
@@ -38,9 +42,23 @@ class ScenarioDocument:
         scenario, file_id = read_scenario(path)
         return cls(scenario, Path(path), file_id)
 
+    @classmethod
+    def open_for_editing(cls, path: str | os.PathLike[str]) -> ScenarioDocument:
+        """Load ``path`` as :meth:`open` does; a shipped sample (the same file, however
+        it is named) opens as an untitled copy: no :attr:`path`, so Save asks where and
+        never writes over the sample, and :attr:`sample` names it."""
+        document = cls.open(path)
+        sample = shipped_sample(path)
+        if sample is not None:
+            document.path = None
+            document.sample = sample
+        return document
+
     @property
     def display_name(self) -> str:
-        """The scenario's name for the title bar."""
+        """The scenario's name for the title bar (marked when a sample's copy)."""
+        if self.sample is not None and self.path is None:
+            return f"{self.scenario.name} (copy of sample)"
         return self.scenario.name
 
     def save(self, path: str | os.PathLike[str] | None = None) -> Path:
@@ -50,6 +68,7 @@ class ScenarioDocument:
             raise ValueError("no file name to save to")
         save_scenario(self.scenario, target)
         self.path = target
+        self.sample = None  # saved: its own file now
         self.dirty = False
         return target
 

@@ -9,6 +9,7 @@ One resolver for the three layouts (style.md §5.9):
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -46,3 +47,25 @@ def resource_path(relative: str) -> Path:
 def default_scenario_path() -> Path:
     """The built-in default scenario (the 24 GB home server)."""
     return resource_path(DEFAULT_SCENARIO)
+
+
+def samples_folder() -> Path:
+    """The folder of the sample scenarios shipped with dmgui (the default one's)."""
+    return default_scenario_path().parent
+
+
+def shipped_sample(path: str | os.PathLike[str]) -> Path | None:
+    """The shipped sample ``path`` is, resolved, or None.
+
+    Files are compared by resolved path, not by name: a symlink to a sample or a
+    relative path through the samples folder is the sample; a copy of one elsewhere
+    is not. Any existing file in the samples folder counts as a sample.
+    """
+    try:
+        folder = samples_folder().resolve()
+        target = Path(path).resolve()
+    except (OSError, RuntimeError):  # no resources, a symlink loop
+        return None
+    if target.parent == folder and target.is_file():
+        return target
+    return None

@@ -8,9 +8,14 @@ simulated time, then exit).
 from __future__ import annotations
 
 import argparse
+import ctypes
 import os
+import re
+import shutil
+import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from PySide6.QtCore import (
     QEvent,
@@ -172,31 +177,201 @@ def _qt_message(mode: QtMsgType, context: QMessageLogContext, message: str) -> N
 
 
 def _check_display(offscreen_ok: bool) -> str:
-    """Pick the offscreen platform for screenshots without a display; explain a
-    missing display instead of letting Qt abort."""
-    if os.environ.get("QT_QPA_PLATFORM") or not sys.platform.startswith("linux"):
+    """Explain what would make Qt abort at start, in one line ("" if nothing would).
+
+    Without a display, screenshots use the offscreen platform and a window is
+    refused with an explanation. When Qt would use its X11 (xcb) platform plugin,
+    the plugin's libraries are checked first (:func:`missing_xcb_libraries`): Qt
+    names only one missing library, then aborts; this names all of them with their
+    Debian/Ubuntu packages (screenshots fall back to the offscreen platform).
+    """
+    if not sys.platform.startswith("linux"):
         return ""
-    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    display = os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    if not platform and not display:
+        if offscreen_ok:
+            os.environ["QT_QPA_PLATFORM"] = "offscreen"
+            return ""
+        return ("no display to open a window on (set DISPLAY, or "
+                "QT_QPA_PLATFORM=offscreen); 'dmgui simulate' runs without one")
+    if not _xcb_would_be_used(platform):
         return ""
-    if offscreen_ok:
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    missing = missing_xcb_libraries()
+    if not missing:
         return ""
-    return ("no display to open a window on (set DISPLAY, or QT_QPA_PLATFORM=offscreen); "
-            "'dmgui simulate' runs without one")
+    if offscreen_ok and not platform:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"  # a picture needs no X11 libraries
+        return ""
+    return xcb_problem(missing)
+
+
+def _xcb_would_be_used(platform: str) -> bool:
+    """Whether Qt would load its xcb plugin: a DISPLAY, and QT_QPA_PLATFORM naming
+    xcb first, or unset outside a Wayland session (where Qt picks Wayland)."""
+    if not os.environ.get("DISPLAY"):
+        return False
+    if platform:
+        return platform.split(";")[0].split(":")[0].strip() == "xcb"
+    wayland = (os.environ.get("XDG_SESSION_TYPE") == "wayland"
+               and bool(os.environ.get("WAYLAND_DISPLAY")))
+    return not wayland
+
+
+# The libraries Qt's xcb plugin (and libQt6XcbQpa) load that a minimal Linux system may
+# lack, each with the Debian/Ubuntu package that provides it.
+XCB_PACKAGES = {
+    "libxcb-cursor.so.0": "libxcb-cursor0",
+    "libxcb-icccm.so.4": "libxcb-icccm4",
+    "libxcb-keysyms.so.1": "libxcb-keysyms1",
+    "libxcb-image.so.0": "libxcb-image0",
+    "libxcb-render-util.so.0": "libxcb-render-util0",
+    "libxcb-util.so.1": "libxcb-util1",
+    "libxcb-xkb.so.1": "libxcb-xkb1",
+    "libxkbcommon-x11.so.0": "libxkbcommon-x11-0",
+    "libxkbcommon.so.0": "libxkbcommon0",
+    "libxcb-randr.so.0": "libxcb-randr0",
+    "libxcb-shape.so.0": "libxcb-shape0",
+    "libxcb-shm.so.0": "libxcb-shm0",
+    "libxcb-sync.so.1": "libxcb-sync1",
+    "libxcb-xfixes.so.0": "libxcb-xfixes0",
+    "libxcb-render.so.0": "libxcb-render0",
+    "libxcb-xinput.so.0": "libxcb-xinput0",
+    "libxcb-xinerama.so.0": "libxcb-xinerama0",
+    "libxcb-glx.so.0": "libxcb-glx0",
+    "libxcb.so.1": "libxcb1",
+    "libX11-xcb.so.1": "libx11-xcb1",
+    "libX11.so.6": "libx11-6",
+    "libSM.so.6": "libsm6",
+    "libICE.so.6": "libice6",
+    "libGL.so.1": "libgl1",
+    "libEGL.so.1": "libegl1",
+    "libOpenGL.so.0": "libopengl0",
+    "libfontconfig.so.1": "libfontconfig1",
+    "libfreetype.so.6": "libfreetype6",
+    "libglib-2.0.so.0": "libglib2.0-0",
+    "libdbus-1.so.3": "libdbus-1-3",
+}
+_LDD_TIMEOUT_S = 5
+
+
+def missing_xcb_libraries(
+        run_ldd: Callable[[Path], str | None] | None = None) -> list[str]:
+    """The shared libraries Qt's xcb platform plugin needs and cannot find.
+
+    One ``ldd`` call on ``platforms/libqxcb.so`` (it lists the libraries of
+    libQt6XcbQpa too: ldd follows every dependency) takes a few milliseconds; without
+    ``ldd`` (or if it gives no answer), each library of :data:`XCB_PACKAGES` that
+    Qt's plugin links is tried with ``ctypes``. Nothing is cached between runs. When
+    the check itself cannot run (no plugin found, an unexpected error) it reports
+    nothing: it never keeps the app from starting.
+    """
+    try:
+        plugin = _xcb_plugin()
+        if plugin is None:
+            return []
+        output = (run_ldd or _run_ldd)(plugin)
+        if output is not None and ("=>" in output or "Error loading" in output):
+            return parse_ldd(output)
+        return _missing_by_loading(_XCB_FALLBACK)
+    except Exception:  # noqa: BLE001 - a failed check must not stop the app
+        return []
+
+
+def parse_ldd(output: str) -> list[str]:
+    """The libraries ``ldd`` reports missing, once each, in its order.
+
+    glibc prints ``libfoo.so.1 => not found``; musl prints ``Error loading shared
+    library libfoo.so.1: No such file or directory (needed by ...)``.
+    """
+    missing: list[str] = []
+    for line in output.splitlines():
+        name, arrow, where = line.strip().partition("=>")
+        if arrow and where.strip() == "not found":
+            name = name.strip()
+        else:
+            found = re.match(r"\s*Error loading shared library (\S+?):", line)
+            name = found.group(1) if found else ""
+        if name and name not in missing:
+            missing.append(name)
+    return missing
+
+
+def xcb_problem(missing: Sequence[str]) -> str:
+    """One line naming every missing library, with its Debian/Ubuntu package."""
+    named = ", ".join(f"{lib} (Debian/Ubuntu package {XCB_PACKAGES[lib]})"
+                      if lib in XCB_PACKAGES else lib for lib in missing)
+    packages = list(dict.fromkeys(XCB_PACKAGES[lib] for lib in missing
+                                  if lib in XCB_PACKAGES))
+    install = (f"; install them with: sudo apt-get install -y {' '.join(packages)}"
+               if packages else "")
+    return (f"Qt's X11 platform plugin (xcb) cannot load, missing {named}; "
+            f"'dmgui simulate' needs no display{install}")
+
+
+# What libqxcb.so and libQt6XcbQpa link beyond Qt, OpenGL and the C libraries (Qt 6),
+# tried one by one when ldd cannot tell.
+_XCB_FALLBACK = tuple(lib for lib in XCB_PACKAGES
+                      if lib.startswith(("libxcb", "libxkbcommon", "libX11"))
+                      and lib not in ("libxcb-xinput.so.0", "libxcb-xinerama.so.0",
+                                      "libxcb-glx.so.0"))
+
+
+def _xcb_plugin() -> Path | None:
+    """Qt's ``platforms/libqxcb.so``, wherever PySide6's Qt keeps its plugins."""
+    import PySide6  # noqa: PLC0415 - only when the check runs
+    from PySide6.QtCore import QLibraryInfo  # noqa: PLC0415
+
+    folders = [Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.PluginsPath))]
+    package = Path(PySide6.__file__).parent
+    folders += [package / "Qt" / "plugins", package / "plugins"]
+    for folder in folders:
+        plugin = folder / "platforms" / "libqxcb.so"
+        if plugin.is_file():
+            return plugin
+    return None
+
+
+def _run_ldd(path: Path) -> str | None:
+    """``ldd path``'s output, or None without ldd or if it fails to run."""
+    ldd = shutil.which("ldd")
+    if ldd is None:
+        return None
+    try:
+        done = subprocess.run([ldd, str(path)], capture_output=True, text=True,
+                              timeout=_LDD_TIMEOUT_S, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout + done.stderr
+
+
+def _missing_by_loading(names: Sequence[str]) -> list[str]:
+    """Those of ``names`` the dynamic loader cannot load."""
+    missing = []
+    for name in names:
+        try:
+            ctypes.CDLL(name)
+        except OSError:
+            missing.append(name)
+    return missing
 
 
 def _open_document(path: str | None) -> tuple[ScenarioDocument, str]:
-    """The scenario to show, and the problem text if ``path`` could not be used."""
+    """The scenario to show, and the problem text if ``path`` could not be used.
+
+    A shipped sample (the default scenario too) opens as an untitled copy: "Save"
+    asks for a file rather than overwrite it.
+    """
     if path:
         try:
-            return ScenarioDocument.open(path), ""
+            return ScenarioDocument.open_for_editing(path), ""
         except ScenarioError as err:
             print(f"dmgui: error: {err}", file=sys.stderr)
             problem = str(err)
     else:
         problem = ""
-    default = ScenarioDocument.open(default_scenario_path())
-    default.path = None  # "Save" asks for a file rather than overwrite the built-in one
+    default = ScenarioDocument.open_for_editing(default_scenario_path())
+    default.path = None  # even if the resources were not found as the samples folder
     return default, problem
 
 
