@@ -48,8 +48,11 @@ class AppActions(QObject):
                                 "Shut down the guest operating system")
         self.turn_off = _action(p, "Turn &Off...", "turnoff", "Ctrl+Shift+O",
                                 "Turn off the virtual machine (unsaved guest data is lost)")
-        self.restart = _action(p, "&Restart", "restart", "Ctrl+Shift+R",
-                               "Restart the virtual machine")
+        # Hyper-V Manager offers Reset (a hard reset, after a question), not a guest
+        # restart; the guest restart stays a scenario event ("restart").
+        self.reset_vm = _action(p, "&Reset...", "restart", "Ctrl+Shift+R",
+                                "Reset the virtual machine at once, like a computer's "
+                                "reset button (unsaved guest data is lost)")
         self.settings = _action(p, "S&ettings...", "settings", "Ctrl+E",
                                 "Memory settings of the virtual machine")
         self.delete = _action(p, "De&lete...", "delete", QKeySequence.StandardKey.Delete,
@@ -67,7 +70,7 @@ class AppActions(QObject):
 
     def vm_actions(self) -> list[QAction]:
         """The lower group of the Actions pane (the selected VM)."""
-        return [self.start, self.shutdown, self.turn_off, self.restart, self.settings,
+        return [self.start, self.shutdown, self.turn_off, self.reset_vm, self.settings,
                 self.delete]
 
     def update_for(self, state: int | None) -> None:
@@ -78,7 +81,8 @@ class AppActions(QObject):
         self.start.setEnabled(has_vm and off)
         self.shutdown.setEnabled(has_vm and running)
         self.turn_off.setEnabled(has_vm and not off)
-        self.restart.setEnabled(has_vm and running)
+        # Reset needs no guest: any VM that holds memory may be reset.
+        self.reset_vm.setEnabled(has_vm and (running or state == VmState.STOPPING))
         self.settings.setEnabled(has_vm)
         self.delete.setEnabled(has_vm and off)
 

@@ -1,4 +1,8 @@
-"""The details pane under the VM list: the VM's Memory tab and a host summary."""
+"""The details pane under the VM list: the VM's Memory tab and a host summary.
+
+On a 2008 R2 SP1 host there is no "Minimum Memory" row: SP1's UI has no Minimum (it
+is Startup, spec §1.2). The pane learns the host version from :meth:`show_host`.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +10,15 @@ import numpy as np
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QHBoxLayout, QLabel, QWidget
 
 from dmgui.core.frame import format_mb
-from dmgui.core.memory import MemorySettings
+from dmgui.core.memory import MemorySettings, VersionProfile
 from dmgui.core.scenario import Host
 from dmgui.core.states import STATUS_LABELS, VmState
+from dmgui.qt.host_dialog import profile_label
 from dmgui.qt.plain_text import mnemonic_text, plain_label
 from dmgui.qt.vm_table_model import VmLive
 
 
-def _form(parent: QWidget, labels: list[str]) -> dict[str, QLabel]:
+def _form(parent: QWidget, labels: list[str]) -> tuple[QFormLayout, dict[str, QLabel]]:
     form = QFormLayout(parent)
     form.setHorizontalSpacing(24)
     form.setVerticalSpacing(2)
@@ -23,7 +28,7 @@ def _form(parent: QWidget, labels: list[str]) -> dict[str, QLabel]:
         value.setMinimumWidth(120)
         form.addRow(QLabel(text), value)
         values[text] = value
-    return values
+    return form, values
 
 
 MEMORY_LABELS = ["Startup Memory:", "Dynamic Memory:", "Minimum Memory:", "Maximum Memory:",
@@ -38,8 +43,9 @@ class DetailsPane(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.memory_box, host = QGroupBox("Memory"), QGroupBox("Host")
-        self.memory_values = _form(self.memory_box, MEMORY_LABELS)
-        self.host_values = _form(host, HOST_LABELS)
+        self._memory_form, self.memory_values = _form(self.memory_box, MEMORY_LABELS)
+        self.host_values = _form(host, HOST_LABELS)[1]
+        self._profile: VersionProfile | None = None
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.memory_box, 1)
@@ -59,7 +65,10 @@ class DetailsPane(QWidget):
         off = live.state == VmState.OFF
         v["Startup Memory:"].setText(format_mb(settings.startup_mb))
         v["Dynamic Memory:"].setText("Enabled" if dm else "Disabled")
-        v["Minimum Memory:"].setText(format_mb(settings.minimum_mb) if dm else "")
+        # Blank on SP1 too, where the row is hidden (Minimum = Startup there).
+        separate = self._profile is None or self._profile.separate_minimum
+        v["Minimum Memory:"].setText(format_mb(settings.minimum_mb) if dm and separate
+                                     else "")
         v["Maximum Memory:"].setText(format_mb(settings.maximum_mb) if dm else "")
         v["Assigned Memory:"].setText("" if off else format_mb(live.assigned))
         demand = "" if off or live.demand <= 0 else format_mb(live.demand)
@@ -70,9 +79,10 @@ class DetailsPane(QWidget):
                   average_pressure: float, running_vms: int,
                   overhead_mb: float = 0.0) -> None:
         """Fill the Host tab (``overhead_mb``: the running VMs' overhead in all)."""
+        self._set_profile(host.version)
         v = self.host_values
         v["Host:"].setText(host.name)
-        v["Version:"].setText(host.version.value)
+        v["Version:"].setText(profile_label(host.version))
         v["Total memory:"].setText(format_mb(host.memory_mb))
         reserve = format_mb(host.effective_reserve_mb)
         v["Reserve:"].setText(f"Automatic ({reserve})" if host.reserve_is_automatic
@@ -89,3 +99,13 @@ class DetailsPane(QWidget):
         pressure = "" if not np.isfinite(average_pressure) or average_pressure <= 0 else (
             f"{average_pressure:.0f} %")
         v["Average pressure:"].setText(pressure)
+
+    def _set_profile(self, profile: VersionProfile) -> None:
+        """Show the Memory rows the host version has (SP1: no Minimum Memory)."""
+        if profile is self._profile:
+            return
+        self._profile = profile
+        self._memory_form.setRowVisible(self.memory_values["Minimum Memory:"],
+                                        profile.separate_minimum)
+        if not profile.separate_minimum:
+            self.memory_values["Minimum Memory:"].setText("")

@@ -286,10 +286,18 @@ class MemoryPage(QWidget):
                    self._slider_weight]
         return [w for w in widgets if w is not None]
 
+    def set_running(self, running: bool) -> None:
+        """Another VM is shown (the Settings dialog's drop-down): whether it runs.
+
+        The info bar follows at once, the runtime rules at the next :meth:`load`.
+        """
+        self._running = running
+        self._info_bar.setVisible(running)
+
     def load(self, settings: MemorySettings) -> None:
         """Show ``settings`` in the fields (does not emit :attr:`changed`)."""
-        if self._running:
-            self._editable = runtime_editable_fields(settings, self._profile)
+        self._editable = (runtime_editable_fields(settings, self._profile)
+                          if self._running else _ALL_FIELDS)
         self._loading = True
         try:
             for spin in (self._spin_static_startup, self._spin_startup):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Slot
+from PySide6.QtCore import QDir, QObject, QSettings, Slot
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from dmgui import __version__
@@ -19,23 +19,33 @@ from dmgui.core.document import ScenarioDocument
 from dmgui.core.files import FileProblem, describe_os_error
 from dmgui.core.memory import MemorySettings
 from dmgui.core.reconfigure import reconfigure_problem
+from dmgui.core.resources import samples_folder, shipped_sample
 from dmgui.core.scenario import Host, Scenario, ScenarioError
 from dmgui.core.states import EventRecord, MemoryStatus, VmState
 from dmgui.qt.dialogs import HostSettingsDialog, NewVmDialog
 from dmgui.qt.plain_text import ask, plain_message_box
-from dmgui.qt.settings_dialog import SettingsDialog
+from dmgui.qt.settings_dialog import SettingsDialog, VmChoice
 
 if TYPE_CHECKING:
     from dmgui.qt.main_window import MainWindow
 
 START_ERROR = "An error occurred while attempting to start the selected virtual machine(s)."
 STATE_ERROR = "An error occurred while attempting to change the state of virtual machine {vm}."
+# Hyper-V Manager's Reset question; the exact wording was not found in the spec's
+# sources (recalled: "Are you sure you want to reset the selected virtual
+# machine(s)?") [INF].
+RESET_TITLE = "Reset Machine"
+RESET_TEXT = ("Are you sure you want to reset '{vm}'?\n\nA reset restarts the virtual "
+              "machine at once, without shutting down its guest operating system: "
+              "unsaved data in it will be lost.")
 # Event record kind -> the user request it answers (a restart's "Restarting." answers
 # nothing yet: the start that follows does).
 _ANSWERS = {"start": "start", "start_failed": "start", "smart_paging": "start",
             "shutdown": "power", "turn_off": "power", "set_memory": "set_memory",
             "set_memory_refused": "set_memory"}
 FILE_FILTER = "dmgui scenarios (*.json);;All files (*)"
+# QSettings key: the folder File → Open / Save As last used.
+LAST_FOLDER_KEY = "files/last_folder"
 
 
 class WindowCommands(QObject):
@@ -55,7 +65,7 @@ class WindowCommands(QObject):
         a.start.triggered.connect(lambda: self._power("start"))
         a.shutdown.triggered.connect(self.shut_down)
         a.turn_off.triggered.connect(self.turn_off)
-        a.restart.triggered.connect(lambda: self._power("restart"))
+        a.reset_vm.triggered.connect(self.reset_vm)
         a.settings.triggered.connect(self.open_settings)
         a.delete.triggered.connect(self.delete_vm)
         a.new_vm.triggered.connect(self.new_vm)
@@ -179,6 +189,31 @@ class WindowCommands(QObject):
             self._power("turn_off", vm)
 
     @Slot()
+    def reset_vm(self) -> None:
+        """Hyper-V Manager's Reset, after asking: a hard reset of the selected VM.
+
+        Simulated as Turn Off and Start at the same simulated second, so no guest
+        shutdown takes time and no integration services are needed; the log shows
+        "turn off" then "start". While the simulation runs it is paused around the
+        two commands, so no tick can fall between them (paused, the engine applies
+        each at once at the current second). The start is an ordinary one: if the
+        VM's Startup RAM is not free it waits for memory to be ballooned out of
+        others (or fails with Hyper-V's text) and does not use Smart Paging, which
+        the engine keeps for a guest restart. The guest-initiated restart stays a
+        scenario event ("restart").
+        """
+        vm = self.w.selected_vm()
+        if not vm or not self.confirm(RESET_TITLE, RESET_TEXT.format(vm=vm)):
+            return
+        running = self.w.running
+        if running:
+            self.w.engine.pause_requested.emit()  # queued calls arrive in order
+        self._power("turn_off", vm)
+        self._power("start", vm)
+        if running:
+            self.w.engine.run_requested.emit()
+
+    @Slot()
     def open_settings(self) -> None:
         """Open the VM Settings dialog on the Memory page."""
         vm = self.w.selected_vm()
@@ -186,13 +221,22 @@ class WindowCommands(QObject):
             return
         running = self.w.model.live(vm).state != VmState.OFF
         scenario = self.w.document.scenario
+        integration = self.w.document.vm(vm).integration_services
         dialog = SettingsDialog(vm, self.current_settings(vm), scenario.host.version,
-                                running, scenario.host.name, self.w)
+                                running, scenario.host.name, self.w,
+                                integration_services=integration,
+                                vms=self.settings_choices)  # its VM drop-down
         dialog.settings_applied.connect(self.apply_memory)
         if self.settings_dialog is not None:
             self.settings_dialog.deleteLater()  # one dialog kept at a time
         self.settings_dialog = dialog
         dialog.open()
+
+    def settings_choices(self) -> list[VmChoice]:
+        """Every VM as the Settings dialog's drop-down lists it, in scenario order."""
+        return [VmChoice(v.name, self.current_settings(v.name),
+                         self.w.model.live(v.name).state, v.integration_services)
+                for v in self.w.document.scenario.vms]
 
     @Slot(str, object)
     def apply_memory(self, vm: str, settings: MemorySettings) -> None:
@@ -289,7 +333,7 @@ class WindowCommands(QObject):
         self.w.engine.reset_requested.emit(self.w.document.scenario)
 
     def maybe_save(self) -> bool:
-        """Offer to save unsaved changes; False if the user cancels."""
+        """Offer to save unsaved changes; False if the user cancels (or Save fails)."""
         if not self.w.document.dirty:
             return True
         answer = self.ask_save()
@@ -298,29 +342,77 @@ class WindowCommands(QObject):
         return answer == QMessageBox.StandardButton.Discard
 
     def ask_save(self) -> QMessageBox.StandardButton:
-        """Save / Discard / Cancel question (blocking); tests replace this method."""
+        """Save / Discard / Cancel question (blocking); tests replace this method.
+
+        It names the scenario and, under it, the file the changes go to, or says
+        there is none yet (Untitled, or a shipped sample's copy: Save asks where).
+        Save is the default button (Return), so it must never write over a sample:
+        a sample opens as a copy without a file, and :meth:`save` refuses one.
+        """
         buttons = (QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
                    | QMessageBox.StandardButton.Cancel)
-        return ask(  # plain text: it quotes the scenario name
-            self.w, "dmgui", f"Save changes to '{self.w.document.display_name}'?", buttons,
-            QMessageBox.StandardButton.Save)
+        document = self.w.document
+        text = f"Save changes to '{document.display_name}'?"
+        box = plain_message_box(  # plain text: it quotes the scenario name and path
+            QMessageBox.Icon.Question, "dmgui", text, _save_prompt_detail(document),
+            buttons, parent=self.w)
+        box.setDefaultButton(QMessageBox.StandardButton.Save)
+        box.exec()
+        clicked = box.clickedButton()  # None if closed without a button
+        box.deleteLater()  # as ask()'s box, it goes once answered
+        if clicked is None:
+            return QMessageBox.StandardButton.NoButton
+        return box.standardButton(clicked)
 
     @Slot()
     def save(self) -> bool:
-        """Save to the current file, or ask for one."""
-        if self.w.document.path is None:
+        """Save to the current file, or ask for one: when there is none (never saved, a
+        shipped sample's copy) or when it is a shipped sample."""
+        path = self.w.document.path
+        if path is None or shipped_sample(path) is not None:
             return self.save_as()
-        return self._save_to(self.w.document.path)
+        return self._save_to(path)
 
     @Slot()
     def save_as(self) -> bool:
-        """Ask for a file name and save there."""
-        path, _ = QFileDialog.getSaveFileName(self.w, "Save Scenario", "", FILE_FILTER)
+        """Ask for a file name and save there.
+
+        The dialog starts at the current file, else in the last folder used (never the
+        samples folder: the home folder instead) with a name from the sample or the
+        scenario.
+        """
+        path, _ = QFileDialog.getSaveFileName(self.w, "Save Scenario",
+                                              str(self._save_start()), FILE_FILTER)
         if path and not Path(path).suffix:
             path += ".json"  # so the Open dialog's *.json filter finds it again
-        return bool(path) and self._save_to(path)
+        if not path or not self._save_to(path):
+            return False
+        _remember_folder(Path(path).parent)
+        return True
+
+    def _save_start(self) -> Path:
+        """Where the Save dialog starts: a file name, in a folder holding no sample."""
+        document = self.w.document
+        if document.path is not None and shipped_sample(document.path) is None:
+            return document.path
+        folder = _last_folder()
+        if folder is None or _is_samples_folder(folder):
+            folder = Path(QDir.homePath())
+        if document.sample is not None:
+            name = document.sample.name
+        elif document.path is not None:
+            name = document.path.name
+        else:
+            name = _file_name(document.scenario.name)
+        return folder / name
 
     def _save_to(self, path) -> bool:
+        if shipped_sample(path) is not None:  # asked for explicitly: still refused
+            self.message(QMessageBox.Icon.Critical, "dmgui", "The scenario was not saved.",
+                         f"{path} is a sample scenario shipped with dmgui, which is "
+                         "never overwritten; save the scenario under another name or "
+                         "in another folder.")
+            return False
         try:
             self.w.document.save(path)
         except FileProblem as err:  # a read-only file, a FIFO, a device, a folder
@@ -337,19 +429,28 @@ class WindowCommands(QObject):
 
     @Slot()
     def open_scenario(self, path: str | None = None) -> bool:
-        """Open another scenario (after offering to save this one)."""
+        """Open another scenario (after offering to save this one).
+
+        The Open dialog starts in the shipped samples folder the first time, then in
+        the last folder a scenario was opened from or saved to. A shipped sample
+        opens as an untitled copy (Save asks where; the sample is never overwritten).
+        """
         if not self.maybe_save():
             return False
-        if not path:
-            path, _ = QFileDialog.getOpenFileName(self.w, "Open Scenario", "", FILE_FILTER)
+        chosen = not path
+        if chosen:
+            path, _ = QFileDialog.getOpenFileName(self.w, "Open Scenario",
+                                                  _open_start(), FILE_FILTER)
             if not path:
                 return False
         try:
-            document = ScenarioDocument.open(path)
+            document = ScenarioDocument.open_for_editing(path)
         except ScenarioError as err:
             self.message(QMessageBox.Icon.Critical, "dmgui",
                          "The scenario could not be opened.", str(err))
             return False
+        if chosen:
+            _remember_folder(Path(path).parent)
         self.w.document = document
         self.w.show_scenario(document.scenario)
         self.w.actions_pane.set_host_name(document.scenario.host.name)
@@ -363,3 +464,53 @@ class WindowCommands(QObject):
         QMessageBox.about(self.w, "About dmgui", (
             f"<b>dmgui {__version__}</b><p>A desktop lab for Hyper-V Dynamic Memory: "
             "simulate a host, its VMs and the Dynamic Memory balancer.</p>"))
+
+
+# -- scenario files: the save prompt's detail, the dialogs' folders ----------------
+
+def _save_prompt_detail(document: ScenarioDocument) -> str:
+    """The save prompt's second line: the file the changes go to, or why Save asks."""
+    if document.path is not None:
+        path = document.path
+        return f"The changes are saved to {path.name}, in {path.parent}."
+    if document.sample is not None:
+        return (f"This is an untitled copy of the sample {document.sample.name} "
+                "shipped with dmgui, which stays as it is: Save asks for a file name.")
+    return "The scenario has never been saved (Untitled): Save asks for a file name."
+
+
+def _last_folder() -> Path | None:
+    """The folder a scenario was last opened from or saved to, if it still exists."""
+    value = QSettings().value(LAST_FOLDER_KEY)
+    if isinstance(value, str) and value and Path(value).is_dir():
+        return Path(value)
+    return None
+
+
+def _remember_folder(folder: Path) -> None:
+    QSettings().setValue(LAST_FOLDER_KEY, str(folder.absolute()))
+
+
+def _open_start() -> str:
+    """Where the Open dialog starts: the last folder, the first time the samples."""
+    folder = _last_folder()
+    if folder is not None:
+        return str(folder)
+    try:
+        return str(samples_folder())
+    except FileNotFoundError:  # no resources: Qt's own choice
+        return ""
+
+
+def _is_samples_folder(folder: Path) -> bool:
+    try:
+        return folder.resolve() == samples_folder().resolve()
+    except (OSError, RuntimeError):
+        return False
+
+
+def _file_name(title: str) -> str:
+    """A file name for a scenario called ``title`` (no separators or control chars)."""
+    stem = "".join(c if c.isalnum() or c in " -_.,()" else "-" for c in title)
+    stem = stem.strip(" .-")[:80]
+    return f"{stem or 'scenario'}.json"

@@ -17,6 +17,7 @@ from dmgui.core.frame import Frame
 from dmgui.core.memory import MemorySettings
 from dmgui.core.balancer import targets
 from dmgui.core.ring import RingBuffer
+from dmgui.core.states import VmState
 
 #: Rows kept per series: one hour at full (1 s) resolution, plus the window's end point.
 MAX_POINTS = 3600
@@ -34,8 +35,8 @@ class PlotHistory:
 
     Notes
     -----
-    Per VM it stores Assigned Memory, reported Memory Demand and pressure (NaN
-    where the guest does not report) and the VM state; per tick it stores the
+    Per VM it stores Assigned Memory (NaN while the VM is Off), reported Memory
+    Demand and pressure (NaN where the guest does not report) and the VM state; per tick it stores the
     time, the total assigned memory, the balancer's Available Memory and its
     Average Pressure (NaN when no VM reports).
     """
@@ -174,7 +175,10 @@ class PlotHistory:
         host[:, 2] = block.available
         host[:, 3] = np.where(reported.any(axis=1), block.average_pressure, np.nan)
         self._host.extend(host)
-        self._vm["assigned"].extend(block.assigned)
+        # An Off VM has no Assigned Memory (a blank cell in Hyper-V Manager): a gap in
+        # its plot, not 0 MB. The host's total above still counts it as 0.
+        self._vm["assigned"].extend(np.where(block.state == VmState.OFF, np.nan,
+                                             block.assigned))
         self._vm["demand"].extend(np.where(reported, block.demand, np.nan))
         self._vm["pressure"].extend(np.where(reported, block.pressure, np.nan))
         self._vm["target"].extend(np.where(reported, _targets(block.demand, settings),

@@ -33,9 +33,17 @@ class VmTab(PlotTab):
         super().__init__(parent)
         self.selected: str | None = None
         self.plot = new_plot(self.graphics, 0)
+        # connect="finite": a NaN (an Off VM's Assigned Memory, a guest that does
+        # not report) breaks the line, so an Off period is a gap, not 0 MB.
         self.curves = {
-            key: new_curve(self.plot, key) for key in ("target", "demand", "assigned")
+            key: new_curve(self.plot, key, connect="finite")
+            for key in ("demand", "assigned", "target")
         }
+        # The buffer target often equals Assigned Memory (the balancer met it): it is
+        # drawn dashed and above the assigned line, so both stay visible there.
+        target = self.curves["target"]
+        target.setPen(pen("target", dashed=True))
+        target.setZValue(self.curves["assigned"].zValue() + 1)
         add_legend(
             self.graphics,
             1,
