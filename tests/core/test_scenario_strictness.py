@@ -61,6 +61,16 @@ def test_the_valid_scenario_loads(tmp_path):
     ("vms.0.memory.dynamic_memory_enabled", "true", "dynamic_memory_enabled"),
     ("events.0.at_s", "30", "events[0].at_s"),
     ("seed", "7", "seed"),
+    # Fields added by issue 8: the same strictness.
+    ("vms.0.guest_os", "windows95", "vms[0].guest_os"),
+    ("vms.0.guest_os", 5, "vms[0].guest_os"),
+    ("vms.0.generation", 3, "vms[0].generation"),
+    ("vms.0.generation", True, "vms[0].generation"),
+    ("host.balloon_rate_percent", "5", "host.balloon_rate_percent"),
+    ("host.balloon_rate_percent", 0, "host.balloon_rate_percent"),
+    ("host.hot_add_delay_s", -1, "host.hot_add_delay_s"),
+    ("host.hot_add_delay_s", 10**6, "host.hot_add_delay_s"),
+    ("host.reserve_mb", "auto", "host.reserve_mb"),
 ])
 def test_item10_wrong_types_are_refused_with_the_field_named(tmp_path, path, value, field):
     assert field in _error(tmp_path, _with(path, value))

@@ -14,15 +14,16 @@ import re
 import numpy as np
 import pytest
 from PySide6 import QtGui
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage, QTextDocument
-from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QWidget
+from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
 
 from dmgui.core.memory import VersionProfile
 from dmgui.core.states import VmState
 from dmgui.qt.dialogs import NewVmDialog
 
 # tests/ is not a package: pytest puts this folder on sys.path.
+from modal_box import ModalBoxWatcher
 from test_main_window import SCENARIO, WAIT_MS, live_state, open_window, step
 
 pytestmark = pytest.mark.qt_log_ignore(
@@ -122,36 +123,21 @@ def has_red(widget: QWidget) -> bool:
     return bool(((bgr[..., 2] > 240) & (bgr[..., 1] < 15) & (bgr[..., 0] < 15)).any())
 
 
-class BoxWatcher:
-    """Answers the next modal message box (opened by a blocking ``exec``) with
-    ``button``, after noting what its labels display.
-
-    A failed check inside the Qt slot would leave the box open and the test hung,
-    so problems are kept in ``error`` and raised by :func:`answer_box`.
-    """
+class BoxWatcher(ModalBoxWatcher):
+    """Notes what the next message box's labels display, then clicks ``button``."""
 
     def __init__(self, button: QMessageBox.StandardButton) -> None:
         self.button = button
         self.texts: list[str] = []
         self.red = False
-        self.error: AssertionError | None = None
-        self._timer = QTimer()
-        self._timer.setInterval(10)
-        self._timer.timeout.connect(self._poll)
-        self._timer.start()
+        super().__init__()
 
-    def _poll(self) -> None:
-        box = QApplication.activeModalWidget()
-        if not isinstance(box, QMessageBox):
-            return
-        self._timer.stop()
-        try:
-            self.texts = label_texts(box)
-            self.red = has_red(box)
-        except AssertionError as err:
-            self.error = err
-        finally:
-            box.button(self.button).click()
+    def inspect(self, box: QMessageBox) -> None:
+        self.texts = label_texts(box)
+        self.red = has_red(box)
+
+    def answer(self, box: QMessageBox) -> None:
+        box.button(self.button).click()
 
 
 def answer_box(button: QMessageBox.StandardButton, ask) -> tuple[BoxWatcher, object]:

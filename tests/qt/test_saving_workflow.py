@@ -18,9 +18,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 
 from dmgui.core import resources
 from dmgui.qt import window_commands
@@ -28,6 +28,7 @@ from dmgui.qt.app import _open_document
 from dmgui.qt.window_commands import WindowCommands
 
 # tests/ is not a package: pytest puts this folder on sys.path.
+from modal_box import ModalBoxWatcher
 from test_main_window import SCENARIO, WAIT_MS, open_window
 
 REAL_SAMPLES = resources.default_scenario_path().parent
@@ -94,7 +95,7 @@ def dialogs(monkeypatch) -> FakeFileDialog:
     return fake
 
 
-class PromptWatcher:
+class PromptWatcher(ModalBoxWatcher):
     """Notes the next modal message box's texts and presses ``key`` (or a button)."""
 
     def __init__(self, key: Qt.Key | None = None,
@@ -102,19 +103,14 @@ class PromptWatcher:
         self.key, self.button = key, button
         self.text = self.informative = ""
         self.default: QMessageBox.StandardButton | None = None
-        self._timer = QTimer()
-        self._timer.setInterval(10)
-        self._timer.timeout.connect(self._poll)
-        self._timer.start()
+        super().__init__()
 
-    def _poll(self) -> None:
-        box = QApplication.activeModalWidget()
-        if not isinstance(box, QMessageBox):
-            return
-        self._timer.stop()
+    def inspect(self, box: QMessageBox) -> None:
         self.text, self.informative = box.text(), box.informativeText()
         default = box.defaultButton()
         self.default = box.standardButton(default) if default else None
+
+    def answer(self, box: QMessageBox) -> None:
         if self.key is not None:
             QTest.keyClick(box.focusWidget() or box, self.key)
         if box.isVisible():  # no key, or the key did not answer: do not hang
