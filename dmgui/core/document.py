@@ -7,6 +7,7 @@ from pathlib import Path
 
 from dmgui.core.files import FileId
 from dmgui.core.memory import MemorySettings
+from dmgui.core.names import copy_names
 from dmgui.core.resources import shipped_sample
 from dmgui.core.scenario import (
     Host,
@@ -105,14 +106,44 @@ class ScenarioDocument:
     def set_host(self, host: Host) -> Scenario:
         """Replace the host settings (every VM must still be valid for its version).
 
-        On a version without a separate Minimum (2008 R2 SP1) each VM's Minimum
-        becomes its Startup RAM, as Hyper-V Manager sets it there (spec §1.2).
+        On a version without a separate Minimum (2008 R2 SP1) each VM's Minimum is
+        its Startup RAM, as Hyper-V Manager sets it there (spec §1.2); so a VM made
+        on such a host keeps Minimum = Startup when the host moves to a later
+        version, and the comparison stays like for like (issue 8 §2.4).
         """
         vms = [vm.model_dump() for vm in self.scenario.vms]
-        if not host.version.separate_minimum:
+        old = self.scenario.host.version
+        if not (host.version.separate_minimum and old.separate_minimum):
             for vm in vms:
                 vm["memory"]["minimum_mb"] = vm["memory"]["startup_mb"]
         return self._replace(host=host.model_dump(), vms=vms)
+
+    def update_vm(self, name: str, **fields: object) -> Scenario:
+        """Replace some of a VM's fields (``workload``, ``autostart``, ``guest_os``...);
+        values may be models or their dumps. The name cannot change here."""
+        if "name" in fields:
+            raise ValueError("update_vm does not rename a virtual machine")
+        vms = [vm.model_dump() for vm in self.scenario.vms]
+        i = self.scenario.vm_index(name)
+        for key, value in fields.items():
+            vms[i][key] = value.model_dump() if hasattr(value, "model_dump") else value
+        return self._replace(vms=vms)
+
+    def add_copies(self, name: str, count: int) -> tuple[Scenario, list[str]]:
+        """Append ``count`` copies of VM ``name`` (settings, workload, start action
+        and guest), named ``NAME-2``, ``NAME-3``... (the first free ones); its
+        scheduled events are not copied. Returns the scenario and the new names."""
+        if count < 1:
+            raise ValueError("The number of copies must be at least 1.")
+        template = self.vm(name).model_dump()
+        new_names = copy_names(name, count, {vm.name for vm in self.scenario.vms})
+        copies = [dict(template, name=new) for new in new_names]
+        scenario = self._replace(vms=[vm.model_dump() for vm in self.scenario.vms] + copies)
+        return scenario, new_names
+
+    def rename(self, name: str) -> Scenario:
+        """Set the scenario's name (shown in the title bar and saved in the file)."""
+        return self._replace(name=name)
 
     def unique_vm_name(self, base: str = "New Virtual Machine") -> str:
         """``base``, or ``base (2)``, ``base (3)``... whichever is free."""

@@ -29,6 +29,7 @@ from dmgui.core.admission import (
 )
 from dmgui.core.block import Block, BlockBuilder, Segment
 from dmgui.core.guest_os import runtime_resize_allowed
+from dmgui.core.hot_add import HotAdd
 from dmgui.core.memory import MemoryChangeError, MemorySettings, check_memory_change
 from dmgui.core.reconfigure import reconfigure_problem
 from dmgui.core.scenario import Action, Event, Scenario
@@ -363,7 +364,7 @@ class Simulation(StartAdmission):
         claims = balancer.weight_claims(v.weight)
         a = v.assigned.copy()
         total = np.add.reduce
-        hot = _HotAdd(v, lo < hi, self.host.hot_add_delay_s, target)
+        hot = HotAdd(v, lo < hi, self.host.hot_add_delay_s, target)
         for k in range(target.shape[0]):
             row, tk = out[k], hot.limit(k, target[k])
             np.subtract(a, rate, out=row)
@@ -382,48 +383,3 @@ class Simulation(StartAdmission):
         if buf is None or buf.shape[0] < shape[0] or buf.shape[1] != shape[1]:
             buf = self._targets = np.empty(shape)
         return buf[: shape[0]]
-
-
-class _HotAdd:
-    """Hot-add latency (issue 8 §1.5): memory above what the guest already sees is
-    added only once the target has stayed above it for ``delay_s`` seconds;
-    un-ballooning up to it is immediate. A model parameter (``hot_add_delay_s``).
-
-    Only the VMs whose target rises above their guest-visible memory somewhere in the
-    segment are tracked tick by tick (the high-water mark only grows, so the others
-    never want hot-add in it): a handful of columns instead of every VM.
-    """
-
-    def __init__(self, v, moved: np.ndarray, delay_s: int, target: np.ndarray) -> None:
-        self.v, self.delay = v, float(delay_s)
-        self.wait = v.hot_wait.copy()
-        over = (target > v.guest_visible) & moved if self.delay > 0 else None
-        self.cols = (np.flatnonzero(over.any(axis=0)) if over is not None
-                     else np.zeros(0, np.intp))
-        keep = np.zeros(self.wait.shape, bool)
-        keep[self.cols] = True
-        self.wait[~keep] = 0.0  # their targets stay at or below what the guest sees
-        self.seen = v.guest_visible[self.cols].copy()
-
-    def limit(self, k: int, target: np.ndarray) -> np.ndarray:
-        """Tick ``k``'s target, held at the guest-visible memory while hot-add waits."""
-        if self.cols.size == 0:
-            return target
-        wants = target[self.cols] > self.seen
-        waited = np.where(wants, self.wait[self.cols] + 1.0, 0.0)
-        self.wait[self.cols] = waited
-        held = wants & (waited <= self.delay)
-        if not held.any():
-            return target
-        target = target.copy()
-        target[self.cols[held]] = self.seen[held]
-        return target
-
-    def grew(self, row: np.ndarray) -> None:
-        """Memory assigned this tick is memory the guest sees from now on."""
-        if self.cols.size:
-            np.maximum(self.seen, row[self.cols], out=self.seen)
-
-    def store(self) -> None:
-        """Keep the waits for the next segment."""
-        self.v.hot_wait[:] = self.wait

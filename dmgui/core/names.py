@@ -73,3 +73,16 @@ class OneLineError(ValueError):
 
     def __init__(self, message: str) -> None:
         super().__init__(one_line(str(message)))
+
+
+def copy_names(base: str, count: int, taken: set[str]) -> list[str]:
+    """``count`` free names for copies of ``base``: ``base-2``, ``base-3``, ... (the
+    scheme the planner and Clone VM share), skipping names in ``taken``."""
+    names: list[str] = []
+    n = 2
+    while len(names) < count:
+        candidate = f"{base}-{n}"
+        if candidate not in taken:
+            names.append(candidate)
+        n += 1
+    return names
