@@ -17,6 +17,9 @@ A :class:`Simulation` mixes this in. The rules:
   and no balanced VM grows; it starts as soon as the memory is free, and fails with
   Hyper-V's text if that takes longer than :data:`START_WAIT_S`. Nothing is taken for a
   start that could not fit even with every eligible donor at its floor.
+* **Restoring** a saved VM (issue 8 §1.7) needs the memory it held when it was saved,
+  admitted the same way (no Smart Paging: it is no restart); if that fails the VM stays
+  Saved and the start-failure text names that amount.
 """
 
 from __future__ import annotations
@@ -53,8 +56,21 @@ class StartAdmission:
             v.smart_paging[i] = need - physical
             self._record(i, "smart_paging", f"Restarted with Smart Paging: {physical:.0f} MB "
                          f"of memory, {need - physical:.0f} MB in the Smart Paging file.")
-        elif not self._begin_wait(i, need - free):
+        elif not self._begin_wait(i, need, need - free):
             self._record(i, "start_failed", start_failure_message(self.names[i], int(need)))
+
+    def _restore(self, i: int) -> None:
+        """Start of a saved VM: it needs the memory it had, at once or after waiting."""
+        need = float(self.vms.saved_mb[i])
+        free = self._free_for(i)
+        if free >= need:
+            self._restore_now(i, "Restored from the saved state.")
+        elif not self._begin_wait(i, need, need - free):
+            self._record(i, "start_failed", start_failure_message(self.names[i], int(need)))
+
+    def _restore_now(self, i: int, message: str) -> None:
+        self.vms.restore(i, self.time)
+        self._record(i, "restore", message)
 
     def _free_for(self, i: int) -> float:
         """Memory free for VM ``i``'s Startup RAM (after its own overhead)."""
@@ -68,8 +84,9 @@ class StartAdmission:
         """Only a restart of a DM VM on 2012+ may use Smart Paging (spec §3.5 [DOC S1])."""
         return restart and bool(self.vms.dm[i]) and self.host.version.smart_paging
 
-    def _begin_wait(self, i: int, short_mb: float) -> bool:
-        """Plan the reclaim for VM ``i``; if it can work, cap the donors and wait."""
+    def _begin_wait(self, i: int, need_mb: float, short_mb: float) -> bool:
+        """Plan the reclaim of ``short_mb`` for VM ``i`` (which needs ``need_mb``); if it
+        can work, cap the donors and wait."""
         v = self.vms
         if v.weight[i] < VERY_LOW_WEIGHT:
             return False
@@ -79,7 +96,7 @@ class StartAdmission:
         managed = v.managed_mask()
         v.cap = np.where(managed, np.minimum(v.cap, v.assigned), v.cap)  # nobody grows
         v.cap[donors] = np.minimum(v.cap[donors], v.assigned[donors] - take)
-        v.begin_wait(i, self.time)
+        v.begin_wait(i, self.time, need_mb)
         self._record(i, "start_waiting", f"Waiting for memory: ballooning {short_mb:.0f} MB "
                      f"out of other virtual machines (at most {START_WAIT_S} s).")
         return True
@@ -108,30 +125,46 @@ class StartAdmission:
         v = self.vms
         waiting = np.flatnonzero(v.state == VmState.WAITING)
         for i in waiting[np.argsort(v.wait_since[waiting], kind="stable")]:
-            need = float(v.startup[i])
+            need = float(v.need[i])
             waited = self.time - v.wait_since[i]
-            if self._free_for(i) >= need:
-                self._power_on(i, need, f"Started after waiting {waited:.0f} s for memory.")
+            done = f"after waiting {waited:.0f} s for memory."
+            if self._free_for(i) >= need and v.saved_mb[i] > 0:
+                self._restore_now(i, f"Restored from the saved state {done}")
+            elif self._free_for(i) >= need:
+                self._power_on(i, need, f"Started {done}")
             elif waited >= START_WAIT_S:
-                v.power_off(i)
+                self._end_wait(i)
                 self._record(i, "start_failed", start_failure_message(self.names[i],
                                                                       int(need)))
         if not (v.state == VmState.WAITING).any():
             v.cap[:] = INF
 
     def _cancel_wait(self, i: int) -> None:
-        """Turn Off / Shut Down of a waiting VM: the start is abandoned."""
-        self.vms.power_off(i)
-        self._record(i, "turn_off", "Start cancelled.")
+        """Turn Off / Shut Down of a waiting VM: the start (or restore) is abandoned."""
+        restoring = self.vms.saved_mb[i] > 0
+        self._end_wait(i)
+        self._record(i, "turn_off", "Restore cancelled; the virtual machine stays saved."
+                     if restoring else "Start cancelled.")
         if not (self.vms.state == VmState.WAITING).any():
             self.vms.cap[:] = INF
+
+    def _end_wait(self, i: int) -> None:
+        """A wait that ends without a start: back to Off, or to Saved for a restore."""
+        v = self.vms
+        if v.saved_mb[i] > 0:
+            v.state[i] = VmState.SAVED
+            v.wait_since[i] = np.nan
+            v.cap[i] = INF
+        else:
+            v.power_off(i)
 
     def _smart_paging_step(self) -> None:
         """Each second after the guest reports, ballooning removes the paged part at
         the VM's balloon rate (its physical memory is held meanwhile); the file goes
         when it is empty (spec §3.5: typically under 10 minutes)."""
         v = self.vms
-        for i in np.flatnonzero((v.smart_paging > 0) & v.vsc_ready):
+        reporting = v.vsc_ready & (v.state == VmState.RUNNING)  # not while paused
+        for i in np.flatnonzero((v.smart_paging > 0) & reporting):
             v.smart_paging[i] = max(0.0, v.smart_paging[i] - v.rate[i])
             if v.smart_paging[i] == 0:
                 self._record(i, "smart_paging_cleared", "Smart Paging file no longer in use.")

@@ -11,7 +11,10 @@ not fit may first wait for memory to be ballooned out of others: see
 :mod:`dmgui.core.admission`); the guest's
 Dynamic Memory VSC reports ``boot_delay_s`` after the start (never without
 integration services); until then the VM holds Startup RAM. Shut Down and
-Restart pass through Stopping (``STOPPING_S``); Turn Off is immediate.
+Restart pass through Stopping (``STOPPING_S``); Turn Off is immediate. A Running VM
+can be Saved (its memory goes back to the pool; Start restores it with that memory, see
+:mod:`dmgui.core.admission`) or Paused (it keeps its memory, its guest is frozen);
+saving and pausing are instantaneous in the model.
 """
 
 from __future__ import annotations
@@ -233,6 +236,8 @@ class Simulation(StartAdmission):
         action = event.action
         if action is Action.SET_MEMORY:
             self._set_memory(i, event)
+        elif state in (VmState.SAVED, VmState.PAUSED):
+            self._apply_held(i, action, state)
         elif action is Action.START:
             if state is VmState.OFF:
                 self._start(i, restart=False)
@@ -246,6 +251,8 @@ class Simulation(StartAdmission):
             self._ignored(i, action, state)
         elif action is Action.TURN_OFF:
             self._stop_now(i, "turn_off", "Turned off.")
+        elif action in (Action.SAVE, Action.PAUSE, Action.RESUME):
+            self._save_or_pause(i, action, state)
         elif action is Action.SHUTDOWN and not self.vms.integration[i]:
             # A guest shutdown goes through the Shutdown integration service.
             self._record(i, "ignored", f"Cannot shut down '{self.names[i]}': the "
@@ -255,6 +262,39 @@ class Simulation(StartAdmission):
             self.vms.begin_stop(i, self.time + STOPPING_S, restart=action is Action.RESTART)
             self._record(i, action.value, "Restarting." if action is Action.RESTART
                          else "Shutting down.")
+
+    def _save_or_pause(self, i: int, action: Action, state: VmState) -> None:
+        """Save or Pause a Running VM (not while it starts: its guest is not up)."""
+        v = self.vms
+        if state is not VmState.RUNNING or action is Action.RESUME:
+            self._ignored(i, action, state)
+        elif action is Action.SAVE:
+            self._save(i)
+        else:
+            v.pause(i, self.time)
+            self._record(i, "pause", "Paused: the guest keeps its memory.")
+
+    def _apply_held(self, i: int, action: Action, state: VmState) -> None:
+        """What a Saved or Paused VM does with an action (spec §2.4: Start is allowed
+        from Saved and Paused)."""
+        v = self.vms
+        if action is Action.TURN_OFF:
+            was = "The saved state was deleted" if state is VmState.SAVED else "Turned off"
+            self._stop_now(i, "turn_off", f"{was}; the virtual machine is off.")
+        elif state is VmState.SAVED and action is Action.START:
+            self._restore(i)
+        elif state is VmState.PAUSED and action in (Action.START, Action.RESUME):
+            v.resume(i, self.time)
+            self._record(i, "resume", "Resumed.")
+        elif state is VmState.PAUSED and action is Action.SAVE:
+            self._save(i)
+        else:
+            self._ignored(i, action, state)
+
+    def _save(self, i: int) -> None:
+        self.vms.save(i, self.time)
+        self._record(i, "save", f"Saved: {self.vms.saved_mb[i]:.0f} MB of memory written "
+                     "to the saved state and given back to the host.")
 
     def _ignored(self, i: int, action: Action, state: VmState) -> None:
         self._record(i, "ignored", f"Cannot {action.value.replace('_', ' ')}: the "
@@ -288,6 +328,11 @@ class Simulation(StartAdmission):
         """Runtime resize of static memory (2016+, V8): it must fit host and guest."""
         v = self.vms
         name = self.names[i]
+        state = VmState(v.state[i])
+        if state in (VmState.SAVED, VmState.PAUSED):
+            raise MemoryChangeError(
+                f"The memory cannot be changed while the virtual machine is "
+                f"{state.label.lower()}.", "startup_mb", name)
         if not runtime_resize_allowed(v.guest_os[i]):
             raise MemoryChangeError(
                 f"The memory of {v.guest_os[i].label} cannot be changed while the virtual "
@@ -325,6 +370,9 @@ class Simulation(StartAdmission):
             boot = np.where(active, v.boot_time, np.nan)
             self._bank.demand(out.time[rows], boot, out=guest)
             guest *= active
+            paused = v.state == VmState.PAUSED
+            if paused.any():  # a frozen guest commits nothing new
+                guest[:, paused] = v.guest_demand[paused]
         else:
             guest[:] = 0.0
         managed = v.managed_mask()

@@ -171,6 +171,12 @@ class Action(str, Enum):
     TURN_OFF = "turn_off"
     RESTART = "restart"
     SET_MEMORY = "set_memory"
+    #: Save the VM's state to disk: its memory goes back to the host (issue 8 §1.7).
+    SAVE = "save"
+    #: Freeze the guest; it keeps its memory.
+    PAUSE = "pause"
+    #: Continue a paused VM (``start`` does the same, and restores a saved one).
+    RESUME = "resume"
 
 
 class MemoryPatch(BaseModel):

@@ -18,6 +18,11 @@ class VmState(IntEnum):
     #: Start requested, memory being ballooned out of other VMs (issue 8 §1.3); the
     #: VM holds no memory yet. Hyper-V Manager shows such a VM as Starting.
     WAITING = 4
+    #: Saved (issue 8 §1.7): the VM's memory is in its saved-state file and back in
+    #: the pool; Start restores it, which needs that much memory again.
+    SAVED = 5
+    #: Paused: the guest is frozen and keeps its memory; Resume (or Start) continues.
+    PAUSED = 6
 
     @property
     def label(self) -> str:
@@ -28,8 +33,9 @@ class VmState(IntEnum):
 
 
 def holds_memory(state: np.ndarray) -> np.ndarray:
-    """Which VMs hold memory (and cost overhead): every state but Off and Waiting."""
-    return (state != VmState.OFF) & (state != VmState.WAITING)
+    """Which VMs hold memory (and cost overhead): every state but Off, Waiting and
+    Saved."""
+    return (state != VmState.OFF) & (state != VmState.WAITING) & (state != VmState.SAVED)
 
 
 class MemoryStatus(IntEnum):
@@ -56,7 +62,8 @@ class EventRecord:
 
     ``kind`` is one of: ``start``, ``start_waiting``, ``start_failed``, ``shutdown``, ``turn_off``,
     ``restart``, ``stopped``, ``set_memory``, ``set_memory_refused``,
-    ``smart_paging``, ``smart_paging_cleared``, ``guest_ready``, ``ignored``.
+    ``smart_paging``, ``smart_paging_cleared``, ``guest_ready``, ``save``, ``pause``,
+    ``resume``, ``restore``, ``ignored``.
     """
 
     at_s: int

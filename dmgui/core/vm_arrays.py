@@ -53,6 +53,17 @@ class VmArrays:
         self.cap = np.full(n, INF)
         self.wait_since = np.full(n, np.nan)
         self.hot_wait = np.zeros(n)  # seconds the target has been above guest-visible
+        # What a start or restore that waits for memory needs (Startup RAM, or the
+        # memory the VM held when it was saved).
+        self.need = np.zeros(n)
+        # Saved and Paused (issue 8 §1.7): the memory in the saved state (its
+        # assigned memory plus any Smart Paging part; 0 = no saved state), what the
+        # guest saw, whether its DM VSC was reporting, and since when it is held.
+        self.saved_mb = np.zeros(n)
+        self.saved_visible = np.zeros(n)
+        self.saved_vsc = np.zeros(n, bool)
+        self.held_since = np.full(n, np.nan)
+        self.vsc_left = np.full(n, INF)  # seconds to the guest's first report, held
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> VmArrays:
@@ -88,7 +99,8 @@ class VmArrays:
 
     _RUNTIME = ("state", "assigned", "guest_visible", "smart_paging", "demand",
                 "guest_demand", "boot_time", "transition_at", "vsc_at", "vsc_ready",
-                "restart_pending", "cap", "wait_since", "hot_wait")
+                "restart_pending", "cap", "wait_since", "hot_wait", "need", "saved_mb",
+                "saved_visible", "saved_vsc", "held_since", "vsc_left")
 
     def copy_runtime(self, i: int, other: VmArrays, j: int, profile: VersionProfile,
                      name: str) -> None:
@@ -142,10 +154,61 @@ class VmArrays:
         self.restart_pending[i] = False
         self.wait_since[i] = np.nan
 
-    def begin_wait(self, i: int, t: int) -> None:
-        """VM ``i`` waits (holding nothing) for memory to be ballooned out of others."""
+    def begin_wait(self, i: int, t: int, need_mb: float) -> None:
+        """VM ``i`` waits (holding nothing) for ``need_mb`` to be ballooned out of
+        others."""
         self.state[i] = VmState.WAITING
         self.wait_since[i] = t
+        self.need[i] = need_mb
+
+    def save(self, i: int, t: int) -> None:
+        """Save VM ``i``: its memory (with any Smart Paging part) goes to the saved
+        state and back to the pool; the guest's uptime stops until it is restored."""
+        saved = self.assigned[i] + self.smart_paging[i]
+        visible = max(self.guest_visible[i], saved)
+        vsc = self.vsc_ready[i]
+        if self.state[i] != VmState.PAUSED:
+            self._hold(i, t)
+        since, left, boot_time = self.held_since[i], self.vsc_left[i], self.boot_time[i]
+        self.power_off(i)
+        self.saved_mb[i], self.saved_visible[i], self.saved_vsc[i] = saved, visible, vsc
+        self.held_since[i], self.vsc_left[i], self.boot_time[i] = since, left, boot_time
+        self.state[i] = VmState.SAVED
+
+    def restore(self, i: int, t: int) -> None:
+        """Restore saved VM ``i`` with the memory it had (the caller checked it is
+        free): it runs on where it stopped, its guest clock shifted by the time saved."""
+        self.state[i] = VmState.RUNNING
+        self.assigned[i] = self.saved_mb[i]
+        self.guest_visible[i] = self.saved_visible[i]
+        self.vsc_ready[i] = self.saved_vsc[i]
+        self._continue(i, t)
+        self.saved_mb[i] = 0.0
+        self.wait_since[i] = np.nan
+
+    def pause(self, i: int, t: int) -> None:
+        """Pause VM ``i``: it keeps its memory and the balancer leaves it alone."""
+        self.state[i] = VmState.PAUSED
+        self._hold(i, t)
+
+    def resume(self, i: int, t: int) -> None:
+        """Resume paused VM ``i``; its guest clock is shifted by the time paused."""
+        self.state[i] = VmState.RUNNING
+        self._continue(i, t)
+
+    def _hold(self, i: int, t: int) -> None:
+        """Stop VM ``i``'s guest clock: a pending first VSC report waits too."""
+        self.held_since[i] = t
+        self.vsc_left[i] = self.vsc_at[i] - t  # INF stays INF
+        self.vsc_at[i] = INF
+
+    def _continue(self, i: int, t: int) -> None:
+        """Start VM ``i``'s guest clock again where it stopped: its boot time and a
+        pending first VSC report move by the time it was held."""
+        self.boot_time[i] += t - self.held_since[i]
+        self.vsc_at[i] = t + self.vsc_left[i]
+        self.held_since[i] = np.nan
+        self.vsc_left[i] = INF
 
     def begin_stop(self, i: int, until: int, restart: bool) -> None:
         """Enter Stopping; memory is held (and no longer balanced) until ``until``."""
@@ -169,3 +232,6 @@ class VmArrays:
         self.wait_since[i] = np.nan
         self.cap[i] = INF
         self.hot_wait[i] = 0.0
+        self.saved_mb[i] = 0.0
+        self.held_since[i] = np.nan
+        self.vsc_left[i] = INF

@@ -38,7 +38,7 @@ from scenario_builders import (
         vm,
     )
 
-OFF, STARTING, RUNNING, STOPPING, WAITING = (int(s) for s in VmState)
+OFF, STARTING, RUNNING, STOPPING, WAITING, SAVED, PAUSED = (int(s) for s in VmState)
 NONE, OK, LOW, WARNING, PAGING = (int(s) for s in MemoryStatus)
 BOOT = 20  # default boot_delay_s: the guest's VSC reports 20 s after the start
 

@@ -17,7 +17,7 @@ from dmgui.core.frame import Frame
 from dmgui.core.memory import MemorySettings
 from dmgui.core.balancer import targets
 from dmgui.core.ring import RingBuffer
-from dmgui.core.states import VmState
+from dmgui.core.states import holds_memory
 
 #: Rows kept per series: one hour at full (1 s) resolution, plus the window's end point.
 MAX_POINTS = 3600
@@ -175,10 +175,11 @@ class PlotHistory:
         host[:, 2] = block.available
         host[:, 3] = np.where(reported.any(axis=1), block.average_pressure, np.nan)
         self._host.extend(host)
-        # An Off VM has no Assigned Memory (a blank cell in Hyper-V Manager): a gap in
-        # its plot, not 0 MB. The host's total above still counts it as 0.
-        self._vm["assigned"].extend(np.where(block.state == VmState.OFF, np.nan,
-                                             block.assigned))
+        # An Off (or Saved, or waiting) VM has no Assigned Memory (a blank cell in
+        # Hyper-V Manager): a gap in its plot, not 0 MB. The host's total above still
+        # counts it as 0.
+        self._vm["assigned"].extend(np.where(holds_memory(block.state), block.assigned,
+                                             np.nan))
         self._vm["demand"].extend(np.where(reported, block.demand, np.nan))
         self._vm["pressure"].extend(np.where(reported, block.pressure, np.nan))
         self._vm["target"].extend(np.where(reported, _targets(block.demand, settings),
