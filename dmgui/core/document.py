@@ -118,7 +118,7 @@ class ScenarioDocument:
                 vm["memory"]["minimum_mb"] = vm["memory"]["startup_mb"]
         return self._replace(host=host.model_dump(), vms=vms)
 
-    def update_vm(self, name: str, **fields: object) -> Scenario:
+    def update_vm(self, name: str, /, **fields: object) -> Scenario:
         """Replace some of a VM's fields (``workload``, ``autostart``, ``guest_os``...);
         values may be models or their dumps. The name cannot change here."""
         if "name" in fields:
