@@ -72,6 +72,8 @@ class Simulation(StartAdmission):
         self._commands: list[Event] = []
         self._log: list[EventRecord] = []
         self._autostart_done = False
+        #: Auto-starts still to come: (second, VM name), in start order.
+        self._autostart_due: list[tuple[int, str]] = []
         self._targets: np.ndarray | None = None
         #: State and assigned memory before the first :meth:`apply_now` since the last
         #: tick: the next block's Added/Removed Memory count from there.
@@ -156,6 +158,7 @@ class Simulation(StartAdmission):
         self._bank = WorkloadBank([vm.workload for vm in scenario.vms], seed=self.seed,
                                   names=self.names)
         pending = [e for e in self._queue[self._queue_pos:] if e.vm in self._index]
+        self._autostart_due = [due for due in self._autostart_due if due[1] in self._index]
         self._queue, self._queue_pos = pending, 0
         self._commands = [e for e in self._commands if e.vm in self._index]
         if self._before_commands is not None:  # re-map it by name; new VMs were Off
@@ -189,9 +192,12 @@ class Simulation(StartAdmission):
         t = self.time
         if not self._autostart_done:
             self._autostart_done = True
-            for i in self.vms.autostart_order():
-                if self.vms.state[i] == VmState.OFF:  # not one started by hand at t = 0
-                    self._start(i, restart=False)
+            self._autostart_due = [(int(self.vms.autostart_delay[i]), self.names[i])
+                                   for i in self.vms.autostart_order()]
+        while self._autostart_due and self._autostart_due[0][0] <= t:
+            i = self._index[self._autostart_due.pop(0)[1]]
+            if self.vms.state[i] == VmState.OFF:  # not one started by hand before
+                self._start(i, restart=False)
         self._finish_transitions(t)
         self._smart_paging_step()
         self._poll_waiting()
@@ -206,6 +212,8 @@ class Simulation(StartAdmission):
         t_next = INF
         if self._queue_pos < len(self._queue):
             t_next = self._queue[self._queue_pos].at_s
+        if self._autostart_due:
+            t_next = min(t_next, self._autostart_due[0][0])
         if self._commands or self._needs_every_second():
             t_next = self.time + 1
         t_next = min(t_next, self.vms.next_transition())

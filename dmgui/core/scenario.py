@@ -127,6 +127,10 @@ class VirtualMachine(BaseModel):
     memory: MemorySettings = MemorySettings()
     workload: Workload = ConstantWorkload(kind="constant", mb=256)
     autostart: bool = False
+    autostart_delay_s: int = Field(
+        0, ge=0, le=limits.MAX_SIM_SECONDS,
+        description="Hyper-V's automatic start delay: seconds after the host starts "
+        "(t = 0) before an auto-start VM starts (spreads a boot storm).")
     integration_services: bool = Field(
         True,
         description="False: no Dynamic Memory VSC, the VM stays at startup RAM and "

@@ -36,6 +36,7 @@ class VmArrays:
         self.guest_os: list = [None] * n
         self.boot_delay = np.zeros(n)
         self.autostart = np.zeros(n, bool)
+        self.autostart_delay = np.zeros(n, np.int64)
         # Runtime values.
         self.state = np.zeros(n, np.int8)
         self.assigned = np.zeros(n)
@@ -78,6 +79,7 @@ class VmArrays:
             arrays.guest_os[i] = vm.guest_os
             arrays.boot_delay[i] = vm.boot_delay_s
             arrays.autostart[i] = vm.autostart
+            arrays.autostart_delay[i] = vm.autostart_delay_s
         return arrays
 
     def apply_settings(self, i: int, s: MemorySettings, running: bool) -> None:
@@ -134,9 +136,11 @@ class VmArrays:
         return float(min(self.transition_at.min(initial=INF), self.vsc_at.min(initial=INF)))
 
     def autostart_order(self) -> list[int]:
-        """Auto-start VMs, higher weight first (weight guides start order, [MSB S17])."""
+        """Auto-start VMs by start delay, then higher weight first (weight guides
+        start order, [MSB S17])."""
         idx = np.flatnonzero(self.autostart)
-        return [int(i) for i in idx[np.argsort(-self.weight[idx], kind="stable")]]
+        order = np.lexsort((-self.weight[idx], self.autostart_delay[idx]))
+        return [int(i) for i in idx[order]]
 
     # -- transitions -----------------------------------------------------------------
 

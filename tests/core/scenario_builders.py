@@ -59,6 +59,7 @@ def vm(
     autostart: bool = True,
     integration_services: bool = True,
     boot_delay_s: int | None = None,
+    autostart_delay_s: int | None = None,
 ) -> dict:
     out = {
         "name": name,
@@ -69,6 +70,8 @@ def vm(
     }
     if boot_delay_s is not None:
         out["boot_delay_s"] = boot_delay_s
+    if autostart_delay_s is not None:
+        out["autostart_delay_s"] = autostart_delay_s
     return out
 
 

@@ -971,3 +971,24 @@ def test_the_balloon_rate_is_a_host_parameter(percent, rate):
     ready = 20 + 1
     drops = -np.diff(b.assigned[ready - 1:, 0])
     assert drops.max() == rate
+
+
+def test_autostart_delay_spreads_the_starts_in_delay_then_weight_order():
+    sc = scenario([
+        vm("late", static(512), autostart_delay_s=30),
+        vm("heavy", static(512, weight=9000)),
+        vm("light", static(512, weight=100)),
+        vm("mid", static(512), autostart_delay_s=10),
+    ], host(4096))
+    sim, b = simulate(sc, 40)
+    starts = [(r.at_s, r.vm) for r in records(sim, "start")]
+    assert starts == [(0, "heavy"), (0, "light"), (10, "mid"), (30, "late")]
+    assert b.state[29, 0] == OFF and b.state[30, 0] == STARTING
+
+
+def test_a_vm_started_by_hand_before_its_delay_is_not_started_again():
+    sc = scenario([vm("A", static(512), autostart_delay_s=30)], host(4096),
+                  [event(5, "A", "start")])
+    sim, _ = simulate(sc, 40)
+    assert [r.at_s for r in records(sim, "start")] == [5]
+    assert kinds(sim, "A").count("ignored") == 0
