@@ -138,6 +138,9 @@ class StartAdmission:
                                                                       int(need)))
         if not (v.state == VmState.WAITING).any():
             v.cap[:] = INF
+        else:  # a guest that began to report during the wait may not grow either
+            fresh = v.managed_mask() & np.isinf(v.cap)
+            v.cap[fresh] = v.assigned[fresh]
 
     def _cancel_wait(self, i: int) -> None:
         """Turn Off / Shut Down of a waiting VM: the start (or restore) is abandoned."""

@@ -37,8 +37,10 @@ class OneLineParser(argparse.ArgumentParser):
         """
         namespace, extras = super().parse_known_args(args, namespace)
         for action in self._actions:
-            if action.nargs is None and action.option_strings and isinstance(
-                    getattr(namespace, action.dest, None), list):
+            value = getattr(namespace, action.dest, None)
+            if isinstance(action, argparse._AppendAction):  # a list of single values
+                value = next((v for v in value or () if isinstance(v, list)), None)
+            if action.nargs is None and action.option_strings and isinstance(value, list):
                 raise UsageError(f"argument {'/'.join(action.option_strings)}: "
                                  "expected one value")
         return namespace, extras

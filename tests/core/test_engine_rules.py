@@ -992,3 +992,15 @@ def test_a_vm_started_by_hand_before_its_delay_is_not_started_again():
     sim, _ = simulate(sc, 40)
     assert [r.at_s for r in records(sim, "start")] == [5]
     assert kinds(sim, "A").count("ignored") == 0
+
+
+def test_a_guest_that_reports_during_a_wait_does_not_take_the_freed_memory():
+    # Nine VMs (demand 500, Startup 512, Minimum 256) started 30 s apart on 4096 MB;
+    # the 10th waits while the 9th's guest is still booting. When that guest reports
+    # it may not grow into the memory being ballooned out for the 10th.
+    vms = [vm(f"V{k}", dm(512, 256, 2048), constant(500), autostart=False)
+           for k in range(10)]
+    events = [event(30 * k, f"V{k}", "start") for k in range(10)]
+    sim, b = simulate(scenario(vms, host(4096), events), 400)
+    assert kinds(sim, "V9")[:2] == ["start_waiting", "start"]
+    assert not records(sim, "start_failed")
