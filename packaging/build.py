@@ -4,7 +4,8 @@
     python packaging/build.py --check    # ... and run the bundle's headless checks
     python packaging/build.py --reuse-venv --check   # faster rebuilds
 
-It prints the bundle's size on disk. ``--check`` runs, offscreen:
+It prints the bundle's size on disk. ``--check`` verifies that the bundle carries
+``docs/model.md`` (Help → The Model) unchanged, then runs, offscreen:
 ``dist/dmgui/dmgui --quit-after 1000`` and
 ``dist/dmgui/dmgui simulate --duration 1h --json <tmp>/out.json``; a failure exits non-zero.
 """
@@ -26,6 +27,8 @@ BUILD = ROOT / "build"
 DIST = ROOT / "dist"
 BUNDLE = DIST / "dmgui"
 PYINSTALLER = "pyinstaller>=6.0"
+# Documents of docs/ that the app shows, copied to <resources>/docs by dmgui.spec.
+SHIPPED_DOCS = ("model.md",)
 
 
 def run(cmd: list[str], **kwargs) -> subprocess.CompletedProcess:
@@ -71,7 +74,23 @@ def size_mb(path: Path) -> float:
     return total / 2**20
 
 
+def check_docs(bundle: Path) -> None:
+    """The bundle's resources hold each of :data:`SHIPPED_DOCS`, equal to docs/."""
+    # PyInstaller 6 puts data files under _internal/; older versions beside the exe.
+    folders = [bundle / "_internal" / "resources", bundle / "resources"]
+    resources = next((f for f in folders if f.is_dir()), None)
+    if resources is None:
+        raise SystemExit(f"bundle has no resources folder (looked for {folders})")
+    for name in SHIPPED_DOCS:
+        shipped = resources / "docs" / name
+        if not shipped.is_file():
+            raise SystemExit(f"bundle lacks docs/{name} (expected {shipped})")
+        if shipped.read_bytes() != (ROOT / "docs" / name).read_bytes():
+            raise SystemExit(f"bundled {shipped} differs from docs/{name}: rebuild")
+
+
 def check() -> None:
+    check_docs(BUNDLE)
     exe = BUNDLE / ("dmgui.exe" if sys.platform == "win32" else "dmgui")
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     with tempfile.TemporaryDirectory() as tmp:
@@ -85,8 +104,8 @@ def check() -> None:
         summary = json.loads(out.read_text())
         if summary.get("duration_s") != 3600 or not summary.get("vms"):
             raise SystemExit(f"bundle simulate wrote an unexpected summary: {summary}")
-    print(f"bundle checks passed: GUI smoke run and a 1 h simulation "
-          f"({len(summary['vms'])} VMs)")
+    print(f"bundle checks passed: docs/model.md shipped, GUI smoke run and a 1 h "
+          f"simulation ({len(summary['vms'])} VMs)")
 
 
 def main() -> int:

@@ -5,6 +5,11 @@ One resolver for the three layouts (style.md §5.9):
 * a PyInstaller bundle: ``<sys._MEIPASS>/resources``;
 * an installed wheel: ``dmgui/_resources`` (pyproject force-includes it there);
 * a source checkout or editable install: ``<repo>/resources``.
+
+Documents of the top-level ``docs/`` folder that the app shows (Help → The Model)
+are copied into the resources at build time, as ``docs/<name>`` (pyproject's
+force-include, ``packaging/dmgui.spec``'s datas): a checkout reads them from
+``<repo>/docs``, so there is one hand-maintained copy.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ import sys
 from pathlib import Path
 
 DEFAULT_SCENARIO = "scenarios/home-server-2008r2.json"
+#: The model description (docs/model.md), shown by Help → The Model.
+MODEL_DOC = "model.md"
 
 
 def resources_root() -> Path:
@@ -32,8 +39,32 @@ def _candidates() -> list[Path]:
     if bundle:
         found.append(Path(bundle) / "resources")
     found.append(package / "_resources")
-    found.append(package.parent / "resources")
+    found.append(_checkout_resources())
     return found
+
+
+def _checkout_resources() -> Path:
+    return Path(__file__).resolve().parent.parent.parent / "resources"
+
+
+def docs_folder() -> Path:
+    """Where the shipped documents are: ``<resources>/docs``, or ``<repo>/docs`` in a
+    checkout (whose resources folder is ``<repo>/resources``)."""
+    root = resources_root()
+    shipped = root / "docs"
+    # A PyInstaller bundle has dmgui/ beside resources/ too, like a checkout.
+    if shipped.is_dir() or root != _checkout_resources() or hasattr(sys, "_MEIPASS"):
+        return shipped
+    return root.parent / "docs"
+
+
+def doc_path(name: str = MODEL_DOC) -> Path:
+    """Absolute path of the shipped document ``name``; FileNotFoundError if missing."""
+    folder = docs_folder()
+    path = folder / name
+    if not path.is_file():
+        raise FileNotFoundError(f"missing dmgui document: {name} (in {folder})")
+    return path
 
 
 def resource_path(relative: str) -> Path:

@@ -5,11 +5,14 @@ only appends to ring buffers; a timer at ``redraw_hz`` redraws the visible tab w
 new data arrived. Hidden tabs are redrawn when they are shown, and so is the whole
 panel: while it is hidden (the main window shows another details tab) the timer
 draws nothing.
+
+Each tab's read-out line links to "What these numbers mean": the panel emits
+:attr:`PlotPanel.numbers_help_requested` (the Help menu's handler opens it).
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer, Slot
+from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
@@ -38,7 +41,14 @@ class PlotPanel(QWidget):
     ----------
     redraw_count:
         Redraws done so far (for benchmarks and tests).
+
+    Signals
+    -------
+    numbers_help_requested():
+        A tab's "What these numbers mean" link was clicked.
     """
+
+    numbers_help_requested = Signal()
 
     def __init__(
         self,
@@ -58,6 +68,8 @@ class PlotPanel(QWidget):
         self._tabs.addTab(self._vm_tab, "Virtual machine")
         self._tabs.addTab(self._host_tab, "Host")
         self._tabs.addTab(self._overview_tab, "Overview")
+        for tab in (self._vm_tab, self._host_tab, self._overview_tab):
+            tab.help_requested.connect(self.numbers_help_requested)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self._tabs)

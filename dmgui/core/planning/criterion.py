@@ -165,6 +165,20 @@ class Judge:
                 rows = np.flatnonzero(bad[:, k])[: self._keep - len(kept)]
                 kept.extend((rows + seg_t).tolist())
 
+    def failed_for_certain(self, criterion: Criterion, now_s: int, horizon_s: int) -> bool:
+        """True when no remaining second can make the run fit: a start failed, or a
+        VM has more bad seconds than the tolerance allows even if it ran well (and was
+        judged) until the horizon. The planner stops such a run early."""
+        if self.failed:
+            return True
+        if criterion is Criterion.STARTS:
+            return False
+        most_judged = self.judged + max(horizon_s - now_s, 0)
+        allowed = self.tolerance * most_judged + 1e-9
+        if (self.paging > allowed).any():
+            return True
+        return criterion is Criterion.OK and bool((self.low > allowed).any())
+
     # -- the verdict --------------------------------------------------------------
 
     def fractions(self) -> tuple[np.ndarray, np.ndarray]:
@@ -172,10 +186,14 @@ class Judge:
         judged = np.maximum(self.judged, 1)
         return self.paging / judged, self.low / judged
 
-    def verdict(self, criterion: Criterion) -> Verdict:
-        """Whether the run meets ``criterion``, with the curve's figures."""
+    def verdict(self, criterion: Criterion, stopped_at_s: int | None = None) -> Verdict:
+        """Whether the run meets ``criterion``, with the curve's figures; a run stopped
+        early at ``stopped_at_s`` says over what time its share was measured."""
         paging, low = self.fractions()
         limit = self._limit(criterion, paging, low)
+        if limit is not None and stopped_at_s is not None and "%" in limit.reason:
+            limit = Limit(limit.vm, f"{limit.reason} in the first "
+                          f"{_hours(stopped_at_s)}", limit.at_s)
         return Verdict(
             fits=limit is None,
             failed_starts=len(self.failed),
@@ -206,3 +224,10 @@ class Judge:
         allowed = int(math.floor(self.tolerance * self.judged[i] + 1e-9))
         kept = self._bad_times[rule][i]
         return int(kept[min(allowed, len(kept) - 1)])
+
+
+def _hours(seconds: int) -> str:
+    """``2 h``, ``1.5 h`` or ``45 min``."""
+    if seconds < 3600:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f}".rstrip("0").rstrip(".") + " h"

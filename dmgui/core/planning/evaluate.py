@@ -20,7 +20,7 @@ from dmgui.core.planning.candidates import (
 from dmgui.core.planning.criterion import Criterion, Judge, Verdict
 from dmgui.core.scenario import Scenario, VirtualMachine
 
-BLOCK_S = 3600  # simulated seconds per engine block
+BLOCK_S = 900  # simulated seconds per engine block (a failed run stops at the next)
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,9 @@ class PointResult:
     copies: int
     vms: int
     verdict: Verdict
+    #: Seconds simulated: the horizon, or less for a run stopped once it had failed
+    #: for certain (its figures then cover that time).
+    simulated_s: int = 0
 
     def to_dict(self) -> dict[str, object]:
         """A row of the JSON contract's ``curve``."""
@@ -53,7 +56,8 @@ class PointResult:
                 "failed_starts": v.failed_starts,
                 "worst_paging_fraction": round(v.worst_paging_fraction, 6),
                 "worst_low_fraction": round(v.worst_low_fraction, 6),
-                "min_available_mb": round(v.min_available_mb, 1)}
+                "min_available_mb": round(v.min_available_mb, 1),
+                "simulated_s": self.simulated_s}
 
 
 def candidate(spec: PlanSpec, mode: Mode, copies: int) -> Scenario:
@@ -67,13 +71,18 @@ def candidate(spec: PlanSpec, mode: Mode, copies: int) -> Scenario:
 
 
 def evaluate_point(spec: PlanSpec, mode: Mode, copies: int) -> PointResult:
-    """Simulate ``copies`` copies in ``mode`` over the horizon and judge the run."""
+    """Simulate ``copies`` copies in ``mode`` over the horizon and judge the run; a
+    run stops as soon as it has failed for certain."""
     scenario = candidate(spec, mode, copies)
     judge = judge_for(scenario, spec.tolerance, spec.horizon_s)
     sim = Simulation(scenario, seed=spec.seed)
     for block in sim.run(spec.horizon_s, block_s=BLOCK_S):
         judge.add(block)
-    return PointResult(mode, copies, len(scenario.vms), judge.verdict(spec.criterion))
+        if judge.failed_for_certain(spec.criterion, sim.time, spec.horizon_s):
+            break
+    stopped = sim.time if sim.time < spec.horizon_s else None
+    return PointResult(mode, copies, len(scenario.vms),
+                       judge.verdict(spec.criterion, stopped), sim.time)
 
 
 def judge_for(scenario: Scenario, tolerance: float, horizon_s: int) -> Judge:

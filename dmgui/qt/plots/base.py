@@ -1,16 +1,23 @@
-"""A plot tab: a pyqtgraph layout, a hover read-out line and a time cursor."""
+"""A plot tab: a pyqtgraph layout, a hover read-out line and a time cursor.
+
+The read-out line ends in a "What these numbers mean" link (also F1 in the main
+window): the tab emits :attr:`PlotTab.help_requested` and the plot panel passes it on.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, Slot
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import QPointF, Qt, Signal, Slot
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from dmgui.qt.plots.history import PlotHistory
 from dmgui.qt.plots.style import BACKGROUND, COLOURS, format_clock
 
 HOVER_HINT = "Move the mouse over a plot to read its values."
+HELP_LINK_TEXT = "What these numbers mean (F1)"
+HELP_LINK_TIP = ("Assigned Memory, Memory Demand, pressure, buffer target, Available "
+                 "Memory and Memory Status, explained")
 
 
 class PlotTab(QWidget):
@@ -19,7 +26,14 @@ class PlotTab(QWidget):
     Subclasses implement :meth:`update_from` (draw the history) and
     :meth:`describe` (the read-out text at a hovered point), and call
     :meth:`add_cursor` for each plot that reacts to the mouse.
+
+    Signals
+    -------
+    help_requested():
+        The read-out line's "What these numbers mean" link was clicked.
     """
+
+    help_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -27,11 +41,22 @@ class PlotTab(QWidget):
         self.graphics.setBackground(BACKGROUND)
         self.readout = QLabel(HOVER_HINT)
         self.readout.setTextFormat(Qt.TextFormat.PlainText)
+        # A long read-out is cut at the link; it never widens the tab.
+        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored,
+                                   QSizePolicy.Policy.Preferred)
+        self.help_link = QLabel(f'<a href="help:numbers">{HELP_LINK_TEXT}</a>')
+        self.help_link.setTextFormat(Qt.TextFormat.RichText)
+        self.help_link.setToolTip(HELP_LINK_TIP)
+        self.help_link.linkActivated.connect(self._on_help_link)
+        readout_row = QHBoxLayout()
+        readout_row.setContentsMargins(0, 0, 0, 0)
+        readout_row.addWidget(self.readout, stretch=1)
+        readout_row.addWidget(self.help_link)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.setSpacing(2)
         layout.addWidget(self.graphics, stretch=1)
-        layout.addWidget(self.readout)
+        layout.addLayout(readout_row)
         self.times = np.empty(0)  # times of the drawn columns, for hover look-ups
         self._cursors: list[tuple[pg.PlotItem, pg.InfiniteLine]] = []
         self._hover: QPointF | None = None
@@ -75,6 +100,10 @@ class PlotTab(QWidget):
     def clock(t: float) -> str:
         """``t=h:mm:ss`` for read-outs."""
         return f"t={format_clock(t)}"
+
+    @Slot(str)
+    def _on_help_link(self, _link: str) -> None:
+        self.help_requested.emit()
 
     # -- hovering ------------------------------------------------------------------
 
