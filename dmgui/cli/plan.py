@@ -25,7 +25,7 @@ from dmgui.core.planning.planner import DEFAULT_MAX_VMS, PlanRequest, PlanResult
 #: Most points a sweep grid may have.
 MAX_SWEEP_POINTS = 400
 CURVE_COLUMNS = ("mode", "vms", "fits", "failed_starts", "worst_paging_fraction",
-                 "worst_low_fraction", "min_available_mb")
+                 "worst_low_fraction", "min_available_mb", "simulated_s")
 
 
 def add_parser(sub) -> None:

@@ -208,3 +208,13 @@ def test_a_sweep_reports_each_point():
     assert rows[20]["max_vms"] == result.dynamic.max_vms == 7
     assert rows[5]["max_vms"] >= 7
     assert rows[20]["density_gain"] == pytest.approx(7 / 6 - 1, abs=1e-4)
+
+
+def test_a_run_that_failed_for_certain_stops_early_with_the_same_verdict():
+    spec = PlanSpec(_host_of(), "T", Criterion.OK, 0.01, HORIZON, "peak",
+                    stagger_step(HORIZON, 19))
+    point = evaluate_point(spec, Mode.STATIC, 6)  # the 7th static VM cannot start
+    assert not point.verdict.fits and point.simulated_s < HORIZON
+    assert point.verdict.limited_by.vm == "T-7"
+    fitting = evaluate_point(spec, Mode.STATIC, 5)
+    assert fitting.verdict.fits and fitting.simulated_s == HORIZON
