@@ -1,7 +1,8 @@
 """The ``dmgui`` command.
 
-``dmgui [SCENARIO]`` opens the desktop app; ``dmgui simulate ...`` and ``dmgui plan ...``
-run headless on :mod:`dmgui.core`. Bad input exits with status 2 and one line on stderr.
+``dmgui [SCENARIO]`` opens the desktop app; ``dmgui simulate``, ``dmgui plan`` and
+``dmgui advise`` run headless on :mod:`dmgui.core`. Bad input exits with status 2 and
+one line on stderr.
 """
 
 from __future__ import annotations
@@ -13,14 +14,15 @@ import sys
 from collections.abc import Sequence
 
 from dmgui import __version__
-from dmgui.cli import plan, simulate
+from dmgui.cli import advise, plan, simulate
 from dmgui.cli.common import Terminated, say
 from dmgui.core.args import EXIT_BAD_INPUT, OneLineParser, UsageError, parse_duration
 
 __all__ = ["build_parser", "main", "parse_duration"]
 
 #: Subcommands and the function that runs each.
-COMMANDS = {"simulate": simulate.run_simulate, "plan": plan.run_plan}
+COMMANDS = {"simulate": simulate.run_simulate, "plan": plan.run_plan,
+            "advise": advise.run_advise}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", parser_class=OneLineParser)
     simulate.add_parser(sub)
     plan.add_parser(sub)
+    advise.add_parser(sub)
     return parser
 
 
