@@ -218,3 +218,24 @@ def test_a_run_that_failed_for_certain_stops_early_with_the_same_verdict():
     assert point.verdict.limited_by.vm == "T-7"
     fitting = evaluate_point(spec, Mode.STATIC, 5)
     assert fitting.verdict.fits and fitting.simulated_s == HORIZON
+
+
+@pytest.mark.parametrize(("hint", "answer"), [(11, 11), (5, 11), (30, 11), (0, 11),
+                                              (3, 0), (7, None)])
+def test_a_hinted_search_gallops_to_the_same_answer(hint, answer):
+    class _R:
+        def __init__(self, c):
+            self.copies, self.vms = c, c + 1
+            fits = answer is not None and c <= answer
+            self.verdict = type("V", (), {"fits": fits, "limited_by": None})
+
+    search = CountSearch(max_copies=100, hint=hint)
+    asked = []
+    while (count := search.next_count()) is not None:
+        asked.append(count)
+        search.tell(_R(count))
+        assert len(asked) < 30
+    assert search.answer.copies == answer
+    assert len(asked) == len(set(asked))
+    if hint == answer:
+        assert asked == [hint, hint + 1]  # a right hint costs two simulations

@@ -213,10 +213,15 @@ def plan(scenario: Scenario, request: PlanRequest, executor: Executor | None = N
     base = spec_for(scenario)
     jobs = [_Job(base, Mode.STATIC, CountSearch(max_copies)),
             _Job(base, Mode.DYNAMIC, CountSearch(max_copies))]
-    for point in sweep_points(request):
-        swept = spec_for(with_template_settings(scenario, template, point))
-        jobs.append(_Job(swept, Mode.DYNAMIC, CountSearch(max_copies), point))
+    points = [(point, spec_for(with_template_settings(scenario, template, point)))
+              for point in sweep_points(request)]  # every point checked before any run
     _run_jobs(jobs, executor, progress, cancel)
+    if points:  # each point starts from the plan's own answer (see search.py)
+        hint = jobs[1].search.answer.copies
+        sweep_jobs = [_Job(spec, Mode.DYNAMIC, CountSearch(max_copies, hint), point)
+                      for point, spec in points]
+        _run_jobs(sweep_jobs, executor, progress, cancel)
+        jobs += sweep_jobs
     static, dynamic = jobs[0].search, jobs[1].search
     sweep = [_sweep_row(job, static.answer) for job in jobs[2:]]
     return PlanResult(template, request, static.answer, dynamic.answer,

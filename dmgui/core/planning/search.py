@@ -2,7 +2,10 @@
 
 A :class:`CountSearch` never simulates every count. It tries the scenario as written
 (0 copies), then 1, 2, 4, 8… copies until a count fails or the cap is reached, then
-bisects between the last count that fit and the first that failed. It ends with the
+bisects between the last count that fit and the first that failed. Given a *hint* (a
+sweep point starts from the plan's own answer) it tries the hint and the count above it
+first and gallops from there (±1, ±2, ±4…) until it has a count that fits and one that
+fails, then bisects: a hint that is right costs two simulations. It ends with the
 answer *and* the count above it both simulated, so "what stops one more" is a real
 run, not a guess. Fitting is assumed to be monotone in the count (one more VM never
 makes a failing host fit); the curve shows every count tried, so a reader can see it.
@@ -41,8 +44,9 @@ class Answer:
 class CountSearch:
     """Chooses the next copy count to simulate, from the results so far."""
 
-    def __init__(self, max_copies: int) -> None:
+    def __init__(self, max_copies: int, hint: int | None = None) -> None:
         self.max_copies = max(0, max_copies)
+        self.hint = None if hint is None else min(max(hint, 0), self.max_copies)
         self.tried: dict[int, PointResult] = {}
         self._fit: int | None = None  # the most copies seen to fit
         self._fail: int | None = None  # the fewest copies seen to fail
@@ -52,17 +56,32 @@ class CountSearch:
         """The count to simulate next, or None when the answer is known."""
         if self.answer is not None:
             return None
-        if 0 not in self.tried:
-            return 0
-        if self._fit is None:  # the scenario as written does not fit
-            return self._finish(None)
-        if self._fail is None:  # doubling
-            if self._fit >= self.max_copies:
+        if self._fit is None or self._fail is None:
+            if self.hint is not None:
+                return self._gallop()
+            if 0 not in self.tried:
+                return 0
+            if self._fit is None:  # the scenario as written does not fit
+                return self._finish(None)
+            if self._fit >= self.max_copies:  # doubling, up to the cap
                 return self._finish(self._fit, capped=True)
             return min(max(1, 2 * self._fit), self.max_copies)
         if self._fail - self._fit > 1:  # bisection
             return (self._fit + self._fail) // 2
         return self._finish(self._fit)
+
+    def _gallop(self) -> int | None:
+        """From the hint: up while counts fit, down while they fail, in growing steps."""
+        if not self.tried:
+            return self.hint
+        if self._fit is not None:  # going up from the highest fit
+            if self._fit >= self.max_copies:
+                return self._finish(self._fit, capped=True)
+            return min(self._fit + max(1, self._fit - self.hint), self.max_copies) \
+                if self._fit > self.hint else self._fit + 1
+        if self._fail == 0:  # going down from the lowest failure
+            return self._finish(None)
+        return max(0, self._fail - max(1, self.hint - self._fail))
 
     def tell(self, result: PointResult) -> None:
         """Record a simulated count."""
