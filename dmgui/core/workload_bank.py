@@ -172,7 +172,10 @@ class _Diurnal(_Group):
         self.base = self.p("base_mb")
         self.amp = self.p("peak_mb") - self.base
         width = (self.p("end_hour") - self.p("start_hour")) % 24 * 3600
-        self.center = (self.p("start_hour") * 3600 + width / 2) % _DAY
+        # Each VM's own log-on delay: one draw per VM (bucket -1: no minute uses it).
+        spread, _ = _uniform2(self.keys, np.full(self.n, -1, np.int64))
+        late = spread * self.p("start_spread_minutes") * 60
+        self.center = (self.p("start_hour") * 3600 + width / 2 + late) % _DAY
         ramp = np.maximum(self.p("ramp_minutes") * 60, 1.0)
         self.inv_ramp, self.full = 1 / ramp, width / 2 + ramp / 2
         self.dip = self.p("lunch_dip_pct") / 100

@@ -102,7 +102,10 @@ class DiurnalWorkload(_Seeded):
     ``start_hour`` wraps past midnight (a night shift). ``lunch`` is a smooth bump
     over 12:00-13:00, deepest at 12:30, and ``dip = lunch_dip_pct / 100``. ``n`` is
     uniform in [-1, 1), drawn per minute, and ``noise = noise_pct / 100``. Weekends
-    are ignored. Computed on whole minutes, linear in between.
+    are ignored. Computed on whole minutes, linear in between. With
+    ``start_spread_minutes`` each VM's whole day (log-on and log-off) is shifted by
+    its own uniform 0…spread minutes, drawn once from its seed: log-ons spread over
+    the morning, as in a pool of desktops.
     """
 
     kind: Literal["diurnal"] = "diurnal"
@@ -113,6 +116,9 @@ class DiurnalWorkload(_Seeded):
     ramp_minutes: float = Field(60.0, ge=0, le=720, description="Ramp duration.")
     lunch_dip_pct: float = Field(15.0, ge=0, le=100, description="Lunch dip, %.")
     noise_pct: float = Field(5.0, ge=0, le=50, description="Per-minute noise, +-%.")
+    start_spread_minutes: float = Field(
+        0.0, ge=0, le=720, description="Each VM's day starts up to this much later "
+        "(its own draw): log-ons spread over the morning.")
     day_offset_s: float = _OFFSET
 
     @model_validator(mode="after")

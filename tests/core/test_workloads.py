@@ -467,3 +467,22 @@ def test_out_receives_the_result_even_as_a_strided_view():
     assert np.all(big[:, 1::2] == -1) and np.all(big[:100] == -1)
     with pytest.raises(ValueError, match="out"):
         bank.demand(times, boot, out=np.empty((600, 3)))
+
+
+def test_diurnal_start_spread_shifts_each_vms_day_by_its_own_draw():
+    from dmgui.core.workload_bank import WorkloadBank
+
+    day = {"kind": "diurnal", "base_mb": 500, "peak_mb": 1500, "ramp_minutes": 0,
+           "noise_pct": 0, "lunch_dip_pct": 0, "start_hour": 8, "end_hour": 18}
+    spread = dict(day, start_spread_minutes=120)
+    names = [f"D{k}" for k in range(50)]
+    times = np.arange(7 * 3600, 11 * 3600, 60)
+    flat = WorkloadBank([day] * 50, names=names).demand(times, np.zeros(50))
+    late = WorkloadBank([spread] * 50, names=names).demand(times, np.zeros(50))
+    up = lambda d: times[np.argmax(d >= 1000, axis=0)]  # noqa: E731 - first busy minute
+    assert set(up(flat)) == {8 * 3600}
+    starts = up(late)
+    assert starts.min() >= 8 * 3600 and starts.max() <= 10 * 3600
+    assert len(set(starts)) > 20  # spread, each VM its own
+    again = WorkloadBank([spread] * 50, names=names).demand(times, np.zeros(50))
+    assert np.array_equal(late, again)  # the draw follows the VM's name
