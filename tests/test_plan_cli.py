@@ -170,3 +170,52 @@ def test_bad_advise_input_is_one_line_exit_2(paper, capsys, args, message):
     assert main(["advise", str(paper), *args]) == 2
     err = capsys.readouterr().err.strip()
     assert message in err and "\n" not in err
+
+
+def test_an_interrupted_plan_leaves_no_worker_running(paper, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "dmgui", "plan", str(paper),
+                             "--horizon", "7d", "--workers", "2", "--no-progress",
+                             "--json", str(tmp_path / "out.json")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        time.sleep(6)  # the pool is up and simulating
+        children = _children(proc.pid)
+        assert children, "the plan should have started its workers"
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=20)
+    finally:
+        proc.kill()
+    assert proc.returncode == 128 + signal.SIGTERM
+    assert b"stopped by SIGTERM" in err
+    time.sleep(1)
+    alive = [pid for pid in children if _state(pid) not in (None, "Z")]
+    assert not alive
+    assert not (tmp_path / "out.json").exists()
+
+
+def _stat(pid: int | str) -> list[str] | None:
+    """The fields after the command name in /proc/PID/stat (None: no such process)."""
+    from pathlib import Path
+
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def _state(pid: int) -> str | None:
+    stat = _stat(pid)
+    return stat[0] if stat else None
+
+
+def _children(pid: int) -> list[int]:
+    """PIDs whose parent is ``pid`` (Linux /proc)."""
+    import os
+
+    return [int(e) for e in os.listdir("/proc")
+            if e.isdigit() and (stat := _stat(e)) and int(stat[1]) == pid]

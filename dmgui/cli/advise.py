@@ -64,13 +64,15 @@ def run_advise(args: argparse.Namespace) -> int:
                                  "the advice": None if args.json else "-"}, scenario_id)
         executor, close = _executor(args)
         progress = _Progress(args.progress)
+        finished = False
         try:
             result = advise(scenario, request, executor, progress.update)
+            finished = True
         except PlanError as err:
             raise UsageError(str(err)) from None
         finally:
             progress.close()
-            close()
+            close(not finished)
         if "--json" in outputs:
             with reported_as_usage_error("--json"):
                 write_text(outputs["--json"], json.dumps(result.to_dict(), indent=2) + "\n")

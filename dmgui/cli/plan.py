@@ -74,13 +74,15 @@ def run_plan(args: argparse.Namespace) -> int:
                                  "the summary": summary}, scenario_id)
         executor, close = _executor(args)
         progress = _Progress(args.progress)
+        finished = False
         try:
             result = plan(scenario, request, executor, progress.update)
+            finished = True
         except PlanError as err:
             raise UsageError(str(err)) from None
         finally:
             progress.close()
-            close()
+            close(not finished)
         _write(result, outputs)
     return 0
 
@@ -103,17 +105,29 @@ def _request(args: argparse.Namespace) -> PlanRequest:
 
 
 def _executor(args: argparse.Namespace):
-    from dmgui.core.planning.executors import ExecutorError, dask_executor, local_executor
+    """The executor the options ask for and ``close(abort)``, which shuts it down
+    (stopping its workers at once when ``abort``)."""
+    from dmgui.core.planning.executors import (
+        ExecutorError,
+        dask_executor,
+        local_executor,
+        stop_executor,
+    )
 
     if args.dask:
         if args.workers:
             raise UsageError("--workers and --dask do not go together")
         try:
-            return dask_executor(args.dask)
+            executor, close = dask_executor(args.dask)
         except ExecutorError as err:
             raise UsageError(str(err)) from None
+
+        def close_dask(abort: bool) -> None:
+            executor.shutdown(wait=False, cancel_futures=True)
+            close()
+        return executor, close_dask
     executor = local_executor(args.workers)
-    return executor, lambda: executor.shutdown(wait=False, cancel_futures=True)
+    return executor, lambda abort: stop_executor(executor, abort)
 
 
 def _write(result: PlanResult, outputs: dict) -> None:

@@ -67,3 +67,18 @@ def dask_executor(address: str) -> tuple[Executor, Callable[[], None]]:
         raise ExecutorError(f"cannot reach the Dask scheduler at {address}: "
                             f"{type(err).__name__}: {err}".splitlines()[0]) from None
     return client.get_executor(pure=False), client.close
+
+
+def stop_executor(executor: Executor, abort: bool) -> None:
+    """Shut ``executor`` down; with ``abort`` (a cancelled or interrupted plan) its
+    worker processes are terminated at once rather than left to finish their
+    simulations (an exiting Python would otherwise wait for them)."""
+    # No public API before Python 3.14 (terminate_workers): the pool's own map, read
+    # before shutdown() forgets it.
+    processes = list((getattr(executor, "_processes", None) or {}).values())
+    executor.shutdown(wait=False, cancel_futures=True)
+    if abort:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join(timeout=5)
