@@ -143,7 +143,7 @@ class Simulation(StartAdmission):
         """
         v = self.vms
         problem = reconfigure_problem(self.names, v.state, v.assigned, v.managed_mask(),
-                                      v.settings, self.host, scenario)
+                                      v.settings, self.host, scenario, old=self.scenario)
         if problem:
             raise ValueError(problem)
         old_index = self._index

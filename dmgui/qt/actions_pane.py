@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QLabel,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
-from dmgui.qt.plain_text import plain_label, set_plain
+from dmgui.qt.plain_text import plain_label, plain_tooltip, set_plain
 
 
 class ActionsPane(QFrame):
@@ -26,6 +33,7 @@ class ActionsPane(QFrame):
         for action in host_actions:
             layout.addWidget(_link(action))
         self._vm_header = _header("No virtual machine selected")
+        self._vm_header.setWordWrap(True)  # "NAME (+N more selected)" in a narrow pane
         layout.addWidget(self._vm_header)
         for action in vm_actions:
             layout.addWidget(_link(action))
@@ -36,9 +44,17 @@ class ActionsPane(QFrame):
         """Title of the host group (the host's name, as in Hyper-V Manager)."""
         set_plain(self._host_header, name)
 
-    def set_vm_name(self, name: str | None) -> None:
-        """Title of the VM group."""
-        set_plain(self._vm_header, name or "No virtual machine selected")
+    def set_vm_name(self, name: str | None, selected: int = 1) -> None:
+        """Title of the VM group: the current VM, and how many more are selected
+        (the power actions act on all of them, the others on ``name``)."""
+        text = name or "No virtual machine selected"
+        if name and selected > 1:
+            text = f"{name} (+{selected - 1} more selected)"
+        set_plain(self._vm_header, text)
+        self._vm_header.setToolTip(plain_tooltip(
+            f"{selected} virtual machines selected: Start, Turn Off, Shut Down, Save, "
+            f"Pause, Resume and Reset act on each; Settings, Clone, Add Copies and "
+            f"Delete on {name}" if name and selected > 1 else ""))
 
 
 def _header(text: str, big: bool = False) -> QLabel:

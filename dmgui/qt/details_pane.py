@@ -12,10 +12,10 @@ from PySide6.QtWidgets import QFormLayout, QGroupBox, QHBoxLayout, QLabel, QWidg
 from dmgui.core.frame import format_mb
 from dmgui.core.memory import MemorySettings, VersionProfile
 from dmgui.core.scenario import Host
-from dmgui.core.states import STATUS_LABELS, VmState
+from dmgui.core.states import STATUS_LABELS
 from dmgui.qt.host_dialog import profile_label
 from dmgui.qt.plain_text import mnemonic_text, plain_label
-from dmgui.qt.vm_table_model import VmLive
+from dmgui.qt.vm_table_model import NO_MEMORY_STATES, VmLive
 
 
 def _form(parent: QWidget, labels: list[str]) -> tuple[QFormLayout, dict[str, QLabel]]:
@@ -62,7 +62,7 @@ class DetailsPane(QWidget):
                 label.setText("")
             return
         dm = settings.dynamic_memory_enabled
-        off = live.state == VmState.OFF
+        off = live.state in NO_MEMORY_STATES  # Off or Saved: no memory shown
         v["Startup Memory:"].setText(format_mb(settings.startup_mb))
         v["Dynamic Memory:"].setText("Enabled" if dm else "Disabled")
         # Blank on SP1 too, where the row is hidden (Minimum = Startup there).

@@ -2,25 +2,27 @@
 :mod:`dmgui.qt.host_dialog`, re-exported here).
 
 Both edit a draft and validate it with the core models on OK; a problem is shown
-inside the dialog (its text in red, the field focused) and every edit is kept.
+inside the dialog (its text in red, the field focused) and every edit is kept. New
+VM's workload editor and guest OS choice are the Settings dialog's
+(:mod:`dmgui.qt.workload_editor`, :mod:`dmgui.qt.simulation_pages`).
 """
 
 from __future__ import annotations
 
 from pydantic import ValidationError
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import QEvent, Qt, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QDialog,
     QFormLayout,
+    QGroupBox,
     QLabel,
     QLineEdit,
     QVBoxLayout,
     QWidget,
 )
 
-from dmgui.core.guest_os import GuestOs, guest_warnings
+from dmgui.core.guest_os import GuestOs
 from dmgui.core.memory import (
     MemoryChangeError,
     MemorySettings,
@@ -31,23 +33,15 @@ from dmgui.core.scenario import VirtualMachine
 from dmgui.qt.dialog_parts import buttons, error_label, first_error, spin
 from dmgui.qt.host_dialog import HostSettingsDialog, profile_label
 from dmgui.qt.resources import app_icon
+from dmgui.qt.simulation_pages import (
+    advice_label,
+    chosen_guest,
+    guest_combo,
+    show_advice,
+)
+from dmgui.qt.workload_editor import WorkloadEditor, WorkloadInputError
 
 __all__ = ["HostSettingsDialog", "NewVmDialog", "profile_label"]
-
-# (label, kind, first field, second field or None, defaults)
-WORKLOADS = (
-    ("Constant", "constant", ("mb", "Demand (MB):"), None, (400, 0)),
-    ("Office day", "diurnal", ("base_mb", "Night demand (MB):"),
-     ("peak_mb", "Working-hours demand (MB):"), (500, 1800)),
-    ("Bursty", "bursty", ("base_mb", "Base demand (MB):"),
-     ("burst_mb", "Extra during a burst (MB):"), (600, 1200)),
-    ("Media streaming", "media_streaming", ("idle_mb", "Idle demand (MB):"),
-     ("per_stream_mb", "Extra per stream (MB):"), (600, 500)),
-    ("Slow leak with restarts", "leak", ("base_mb", "Demand after restart (MB):"),
-     ("leak_mb_per_hour", "Leak (MB per hour):"), (800, 60)),
-    ("Boot-time spike", "boot_spike", ("steady_mb", "Settled demand (MB):"),
-     ("spike_mb", "Extra at boot (MB):"), (600, 800)),
-)
 
 
 class NewVmDialog(QDialog):
@@ -66,25 +60,14 @@ class NewVmDialog(QDialog):
         self._startup.setSingleStep(2)
         self._dynamic = QCheckBox("&Use Dynamic Memory for this virtual machine.")
         self._dynamic.setChecked(True)
-        self._kind = QComboBox()
-        for label, *_ in WORKLOADS:
-            self._kind.addItem(label)
-        self._first, self._second = spin(0), spin(0)
-        self._first_label, self._second_label = QLabel(), QLabel()
+        self._workload = WorkloadEditor(detailed=False)  # each kind's main numbers
         self._autostart = QCheckBox("Start &automatically with the host")
         self._integration = QCheckBox("&Integration services installed in the guest")
         self._integration.setChecked(True)
-        self._guest = QComboBox()
-        self._guest.addItem("Not specified (Windows, every feature)", None)
-        for guest in GuestOs:
-            self._guest.addItem(guest.label, guest.value)
-        self._advice = QLabel()  # Best-Practices-style warnings for the guest
-        self._advice.setWordWrap(True)
-        self._advice.setStyleSheet("QLabel { color: #8a5a00; }")
+        self._guest = guest_combo()
+        self._advice = advice_label()  # Best-Practices-style warnings for the guest
         self.error = error_label()
         self._build()
-        self._kind.currentIndexChanged.connect(self._on_kind)
-        self._on_kind(0)
         self._guest.currentIndexChanged.connect(self._on_guest)
         for signal in (self._startup.valueChanged, self._dynamic.toggled):
             signal.connect(self._update_advice)
@@ -96,31 +79,19 @@ class NewVmDialog(QDialog):
         form.addRow("&Startup memory:", self._startup)
         form.addRow("", self._dynamic)
         form.addRow("&Guest OS:", self._guest)
-        form.addRow("", self._advice)
-        form.addRow("&Workload:", self._kind)
-        form.addRow(self._first_label, self._first)
-        form.addRow(self._second_label, self._second)
+        form.addRow(self._advice)  # spans the form: QFormLayout sizes it right
         form.addRow("", self._autostart)
         form.addRow("", self._integration)
+        workload = QGroupBox("Workload (simulation)")
+        QVBoxLayout(workload).addWidget(self._workload)
         layout = QVBoxLayout(self)
         intro = QLabel("Specify the name, the startup memory and the guest's workload.")
         intro.setWordWrap(True)
         layout.addWidget(intro)
         layout.addLayout(form)
+        layout.addWidget(workload)
         layout.addWidget(self.error)
         layout.addWidget(buttons(self, self._on_ok))
-
-    @Slot(int)
-    def _on_kind(self, index: int) -> None:
-        _label, _kind, first, second, defaults = WORKLOADS[index]
-        self._first_label.setText(first[1])
-        self._first.setValue(defaults[0])
-        self._second_label.setVisible(second is not None)
-        self._second.setVisible(second is not None)
-        if second:
-            self._second_label.setText(second[1])
-            self._second.setValue(defaults[1])
-            self._second.setSuffix(" MB/h" if second[0] == "leak_mb_per_hour" else " MB")
 
     @Slot(int)
     def _on_guest(self, _index: int) -> None:
@@ -131,25 +102,26 @@ class NewVmDialog(QDialog):
         self._update_advice()
 
     def _guest_os(self) -> GuestOs | None:
-        value = self._guest.currentData()
-        return GuestOs(value) if value else None
+        return chosen_guest(self._guest)
 
     @Slot()
     def _update_advice(self) -> None:
-        draft = self.draft()["memory"]
-        settings = MemorySettings.model_validate(draft)
-        advice = guest_warnings(self._guest_os(), settings, self._profile)
-        self._advice.setText("\n".join(advice))
-        self._advice.setVisible(bool(advice))
+        settings = MemorySettings.model_validate(self.draft()["memory"])
+        show_advice(self._advice, self._guest_os(), settings, self._profile)
+
+    def event(self, event: QEvent) -> bool:
+        """After each re-layout, grow to show every line of the wrapped texts (the
+        advice, the workload's description): a window's minimum size ignores their
+        height-for-width, so they would be cut or overlap the next rows."""
+        handled = super().event(event)
+        if event.type() == QEvent.Type.LayoutRequest and self.isVisible():
+            needed = self.heightForWidth(self.width())
+            if needed > self.height():
+                self.resize(self.width(), needed)
+        return handled
 
     def draft(self) -> dict:
         """The VM as typed (unvalidated), in scenario-file form."""
-        _label, kind, first, second, _ = WORKLOADS[self._kind.currentIndex()]
-        workload = {"kind": kind, first[0]: self._first.value()}
-        if second:
-            workload[second[0]] = self._second.value()
-        if kind == "diurnal":
-            workload["peak_mb"] = max(workload["peak_mb"], workload["base_mb"])
         startup = self._startup.value()
         maximum = self._profile.limits.maximum_max_mb
         maximum = min(maximum, 1048576)
@@ -161,7 +133,7 @@ class NewVmDialog(QDialog):
             "memory": {"dynamic_memory_enabled": self._dynamic.isChecked(),
                        "startup_mb": startup, "minimum_mb": min(512, startup),
                        "maximum_mb": maximum},
-            "workload": workload,
+            "workload": self._workload.draft(),
         }
 
     @Slot()
@@ -170,10 +142,15 @@ class NewVmDialog(QDialog):
         try:
             if draft["name"] in self._taken:
                 raise ValueError(f"A virtual machine named '{draft['name']}' already exists.")
+            self._workload.workload()  # its own sentence, naming the field
             vm = VirtualMachine.model_validate(draft)
             check_memory_settings(vm.memory, self._profile, vm.name)
         except MemoryChangeError as err:
             self._show(str(err), self._startup)
+            return
+        except WorkloadInputError as err:
+            self._show(str(err), self._workload)
+            self._workload.focus_field(err.field)
             return
         except (ValidationError, ValueError) as err:
             self._show(first_error(err), self._name)

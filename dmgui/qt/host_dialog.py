@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -34,8 +35,14 @@ from dmgui.core.memory import VersionProfile
 from dmgui.core.scenario import Host, ScenarioError
 from dmgui.qt.dialog_parts import buttons, error_label, first_error, spin
 from dmgui.qt.plain_text import window_title_text
-from dmgui.qt.resources import app_icon
+from dmgui.qt.resources import app_icon, icon
 
+VERSION_LOCKED_SHORT = "The version can change only while every virtual machine is off."
+VERSION_LOCKED_NOTE = (
+    "The version can change only while every virtual machine is off (saved ones too). "
+    "Turn them all off with the button below or with Action → Turn Off All Virtual "
+    "Machines; the version unlocks here once they are off.")
+VERSION_UNLOCKED_NOTE = "Every virtual machine is off: you can change the version now."
 ZERO_RESERVE_WARNING = ("A reserve of 0 MB leaves nothing for the management OS: the "
                         "VMs may take memory the host needs, and the host can become "
                         "unresponsive.")
@@ -68,14 +75,32 @@ class AutomaticValue(QWidget):
 
 
 class HostSettingsDialog(QDialog):
-    """Host memory, reserve, per-VM overhead and version profile."""
+    """Host memory, reserve, per-VM overhead and version profile.
+
+    The version is locked while any VM is not Off (``version_locked``). The dialog
+    then says how to turn them off and, given ``turn_off_all`` (which asks, turns
+    every VM off and returns True if the user agreed), offers a Turn Off All button;
+    the owner calls :meth:`set_version_locked` as the VMs' states change, so the
+    version unlocks in the same dialog.
+    """
 
     def __init__(self, host: Host, version_locked: bool,
-                 apply: Callable[[Host], None], parent: QWidget | None = None) -> None:
+                 apply: Callable[[Host], None], parent: QWidget | None = None,
+                 turn_off_all: Callable[[], bool] | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Hyper-V Settings for {window_title_text(host.name)}")
         self.setWindowIcon(app_icon())
         self._apply = apply
+        self._host_version = host.version
+        self._turn_off_all = turn_off_all
+        self._turning_off = False
+        self.lock_note = QLabel()
+        self.lock_note.setWordWrap(True)
+        self.turn_off_all_button = QPushButton("&Turn Off All Virtual Machines...")
+        self.turn_off_all_button.setIcon(icon("turnoff-all"))
+        self.turn_off_all_button.setToolTip(
+            "Turn off every virtual machine (asks first; saved states are deleted)")
+        self.turn_off_all_button.clicked.connect(self._on_turn_off_all)
         self._name = QLineEdit(host.name)
         self._memory = spin(host.memory_mb)
         self._reserve = AutomaticValue(host.reserve_mb, host.effective_reserve_mb)
@@ -99,15 +124,16 @@ class HostSettingsDialog(QDialog):
         for profile in VersionProfile:
             self._version.addItem(profile_label(profile), profile.value)
         self._version.setCurrentIndex(list(VersionProfile).index(host.version))
-        self._version.setEnabled(not version_locked)
         self.error = error_label()
-        self._layout(version_locked)
+        self._layout()
+        self.version_locked = not version_locked  # so the call below applies it
+        self.set_version_locked(version_locked)
         for signal in (self._memory.valueChanged, self._reserve.automatic.toggled,
                        self._reserve.spin.valueChanged, self._overhead.automatic.toggled):
             signal.connect(self._update_notes)
         self._update_notes()
 
-    def _layout(self, version_locked: bool) -> None:
+    def _layout(self) -> None:
         form = QFormLayout()
         form.addRow("Host &name:", self._name)
         form.addRow("Physical &memory:", self._memory)
@@ -116,6 +142,9 @@ class HostSettingsDialog(QDialog):
         form.addRow("Per-VM &overhead:", self._overhead)
         form.addRow("", self._overhead_note)
         form.addRow("&Version:", self._version)
+        form.addRow(self.lock_note)  # across both columns
+        form.addRow("", self.turn_off_all_button)
+        self._form = form
         advanced = QGroupBox("Advanced: model parameters")
         model = QFormLayout(advanced)
         model.addRow("&Balloon rate:", self._balloon_rate)
@@ -123,12 +152,46 @@ class HostSettingsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(advanced)
-        if version_locked:
-            note = QLabel("The version can change only while every virtual machine is off.")
-            note.setWordWrap(True)
-            layout.addWidget(note)
         layout.addWidget(self.error)
         layout.addWidget(buttons(self, self._on_ok))
+
+    def set_version_locked(self, locked: bool) -> None:
+        """Lock the version (some VM is not Off) or unlock it (every VM is Off).
+
+        Locked, the version shows the host's and the note says how to turn every VM
+        off; unlocked after Turn Off All, the note says the version may change now.
+        """
+        if locked == self.version_locked:
+            if locked:
+                self.turn_off_all_button.setEnabled(True)  # e.g. a VM started again
+            return
+        self.version_locked = locked
+        self._version.setEnabled(not locked)
+        if locked:
+            self._version.setCurrentIndex(list(VersionProfile).index(self._host_version))
+            text = (VERSION_LOCKED_NOTE if self._turn_off_all is not None
+                    else VERSION_LOCKED_SHORT)
+        elif self._turning_off:
+            text = VERSION_UNLOCKED_NOTE
+        else:
+            text = ""
+        self._turning_off = False
+        self.lock_note.setText(text)
+        self._form.setRowVisible(self.lock_note, bool(text))
+        self._form.setRowVisible(self.turn_off_all_button,
+                                 locked and self._turn_off_all is not None)
+        self.turn_off_all_button.setEnabled(True)
+        if self.isVisible():
+            self.adjustSize()  # the note changed height: no stretched group box
+
+    @Slot()
+    def _on_turn_off_all(self) -> None:
+        if self._turn_off_all is None or not self._turn_off_all():
+            return
+        self._turning_off = True
+        self.turn_off_all_button.setEnabled(False)
+        self.lock_note.setText("Turning off every virtual machine... The version "
+                               "unlocks when they are all off.")
 
     @Slot()
     def _update_notes(self) -> None:

@@ -7,7 +7,9 @@ default 1280×860), the details area under it has tabs along its bottom edge —
 and the Actions pane runs down the right. The event log is a dock along the bottom.
 Window size, dock state, splitter sizes and the details tab are remembered
 (QSettings). The VM list re-sorts by the rule of
-:class:`~dmgui.qt.vm_sort_proxy.VmSortProxy`.
+:class:`~dmgui.qt.vm_sort_proxy.VmSortProxy`. Several VMs may be selected
+(Ctrl/Shift-click): the power actions act on each of them, the other actions, the
+details and the plots on the current one (:meth:`MainWindow.selected_vm`).
 
 It wires widgets to the shared actions and to the engine controller; what each action
 does to the scenario lives in :mod:`dmgui.qt.window_commands`.
@@ -16,8 +18,10 @@ does to the scenario lives in :mod:`dmgui.qt.window_commands`.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QByteArray, QItemSelection, QSettings, QSortFilterProxyModel, Qt
-from PySide6.QtCore import Slot
+from PySide6.QtCore import (
+    QByteArray, QItemSelection, QItemSelectionModel, QSettings, QSortFilterProxyModel, Qt,
+)
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView, QDockWidget, QHeaderView, QLabel, QMainWindow, QMenu, QSplitter,
@@ -26,12 +30,13 @@ from PySide6.QtWidgets import (
 
 from dmgui.core.document import ScenarioDocument
 from dmgui.core.frame import Frame
-from dmgui.core.states import VmState
+from dmgui.core.states import VmState, holds_memory
 from dmgui.qt.actions import AppActions
 from dmgui.qt.actions_pane import ActionsPane
 from dmgui.qt.details_pane import DetailsPane
 from dmgui.qt.engine_worker import EngineController
 from dmgui.qt.event_log import EventLogView
+from dmgui.qt.help_window import HelpActions
 from dmgui.qt.plain_text import window_title_text
 from dmgui.qt.plot_panel import PlotPanel
 from dmgui.qt.resources import app_icon
@@ -52,6 +57,10 @@ STATE_VERSION = 2
 
 class MainWindow(QMainWindow):
     """Hyper-V Manager-like window over one scenario document and its engine."""
+
+    #: A frame was shown (list, plots, details): for views that follow the VMs'
+    #: states, such as the Host Settings dialog's version lock.
+    frame_shown = Signal(object)
 
     def __init__(self, document: ScenarioDocument, engine: EngineController,
                  parent: QWidget | None = None) -> None:
@@ -124,12 +133,14 @@ class MainWindow(QMainWindow):
         for action in (a.new_vm, a.open, a.save, a.save_as):
             file_menu.addAction(action)
         file_menu.addSeparator()
+        file_menu.addAction(a.rename_scenario)
+        file_menu.addSeparator()
         file_menu.addAction(a.quit)
         action_menu = bar.addMenu("&Action")
-        for action in a.vm_actions():
-            action_menu.addAction(action)
+        _add_groups(action_menu, a.vm_action_groups())
         action_menu.addSeparator()
         action_menu.addAction(a.host_settings)
+        action_menu.addAction(a.turn_off_all)
         sim_menu = bar.addMenu("&Simulation")
         for action in (a.run, a.pause, a.reset):
             sim_menu.addAction(action)
@@ -140,17 +151,23 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         view_menu.addAction(self.event_dock.toggleViewAction())
         view_menu.addAction(self.toolbar.toggleViewAction())
-        bar.addMenu("&Help").addAction(a.about)
+        help_menu = bar.addMenu("&Help")
+        self.help_actions = HelpActions(self)  # The Model, What the Numbers Mean (F1)
+        self.help_actions.connect_plots(self.plots)
+        help_menu.addActions(self.help_actions.actions())
+        help_menu.addSeparator()
+        help_menu.addAction(a.about)
         self.context_menu = QMenu(self)
-        for action in a.vm_actions():
-            self.context_menu.addAction(action)
+        _add_groups(self.context_menu, a.vm_action_groups())
 
     def _wire(self) -> None:
         worker = self.engine.worker
         worker.frame_ready.connect(self._on_frame)
         worker.running_changed.connect(self._on_running_changed)
         worker.error_occurred.connect(self.commands.show_engine_error)
-        self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
+        selection = self.table.selectionModel()
+        selection.selectionChanged.connect(self._on_selection_changed)
+        selection.currentRowChanged.connect(self._on_selection_changed)  # the current VM
         self.table.customContextMenuRequested.connect(self._on_context_menu)
         self.table.doubleClicked.connect(lambda _index: self.app_actions.settings.trigger())
         self.toolbar.speed_changed.connect(self.engine.speed_requested)
@@ -166,35 +183,67 @@ class MainWindow(QMainWindow):
         self.setWindowModified(self.document.dirty)
 
     def selected_vm(self) -> str | None:
-        """Name of the VM selected in the list, if any."""
-        rows = self.table.selectionModel().selectedRows()
-        if not rows:
-            return None
-        return self.model.name_at(self.proxy.mapToSource(rows[0]).row())
+        """The current VM: the one Settings, Delete, Clone, the details and the plots
+        are about. It is the selected VM that has the keyboard focus (the last one
+        clicked), else the first selected in the list's order; None if none is
+        selected."""
+        selection = self.table.selectionModel()
+        current = selection.currentIndex()
+        if current.isValid() and selection.isRowSelected(current.row()):
+            return self._name_of(current)
+        rows = sorted(selection.selectedRows(), key=lambda i: i.row())
+        return self._name_of(rows[0]) if rows else None
+
+    def selected_vms(self) -> list[str]:
+        """Every selected VM, top to bottom as the list shows them."""
+        rows = sorted(self.table.selectionModel().selectedRows(), key=lambda i: i.row())
+        return [self._name_of(index) for index in rows]
+
+    def _name_of(self, view_index) -> str:
+        return self.model.name_at(self.proxy.mapToSource(view_index).row())
 
     def select_vm(self, name: str) -> None:
-        """Select ``name`` in the list (and scroll it into view)."""
-        row = self.model.row_of(name)
-        if row >= 0:
-            index = self.proxy.mapFromSource(self.model.index(row, 0))
-            self.table.selectRow(index.row())
-            self.table.scrollTo(index)
+        """Select only ``name`` in the list, make it current, and scroll to it."""
+        self.select_vms([name])
+
+    def select_vms(self, names: list[str], current: str | None = None) -> None:
+        """Select exactly the VMs ``names`` that exist (others are skipped); the
+        current VM is ``current`` if it is one of them, else the first."""
+        indexes = {n: self._view_index(n) for n in names if self.model.row_of(n) >= 0}
+        if not indexes:
+            return
+        chosen = QItemSelection()
+        for index in indexes.values():
+            chosen.select(index, index)
+        flags = QItemSelectionModel.SelectionFlag
+        selection = self.table.selectionModel()
+        selection.select(chosen, flags.ClearAndSelect | flags.Rows)
+        focus = indexes.get(current) or next(iter(indexes.values()))
+        selection.setCurrentIndex(focus, flags.NoUpdate)
+        self.table.scrollTo(focus)
+
+    def _view_index(self, name: str):
+        return self.proxy.mapFromSource(self.model.index(self.model.row_of(name), 0))
 
     def show_scenario(self, scenario) -> None:
         """Show another (or an edited) scenario's VMs.
 
-        The selection follows the VM by name: it stays on the same VM if the new
-        scenario has it; a deleted VM's place goes to the VM now at its row.
+        The selection follows the VMs by name: the selected VMs the new scenario
+        still has stay selected, and the current one stays current; if none is
+        left, the VM now at the current one's row is selected.
         """
         name = self.selected_vm()
-        rows = self.table.selectionModel().selectedRows()
-        view_row = rows[0].row() if rows else -1
+        names = self.selected_vms()
+        current = self.table.selectionModel().currentIndex()
+        view_row = current.row() if name is not None and current.isValid() else -1
         self.model.set_scenario(scenario)
-        if name is not None and self.selected_vm() != name:
-            if self.model.row_of(name) >= 0:
-                self.select_vm(name)
+        if self.selected_vms() != names or self.selected_vm() != name:
+            kept = [n for n in names if self.model.row_of(n) >= 0]
+            if kept:
+                self.select_vms(kept, name)
             elif self.proxy.rowCount() and view_row >= 0:
-                self.table.selectRow(min(view_row, self.proxy.rowCount() - 1))
+                row = min(view_row, self.proxy.rowCount() - 1)
+                self.select_vm(self._name_of(self.proxy.index(row, 0)))
         self._on_selection_changed()
 
     def show_plots(self) -> None:
@@ -213,12 +262,14 @@ class MainWindow(QMainWindow):
     def _on_frame(self, frame: Frame) -> None:
         self.last_frame = frame
         if self.selected_vm() is None and self.model.rowCount():
-            self.table.selectRow(0)  # as Hyper-V Manager, start with a VM selected
+            # As Hyper-V Manager, start with a VM selected (the top one).
+            self.select_vm(self._name_of(self.proxy.index(0, 0)))
         self.model.update_frame(frame)
         self.plots.add_frame(frame)
         self.toolbar.set_time(frame.sim_time)
         self.commands.handle_events(frame.block.events)
         self._refresh_details()
+        self.frame_shown.emit(frame)
         self.engine.frame_consumed.emit()
 
     @Slot(bool)
@@ -228,16 +279,17 @@ class MainWindow(QMainWindow):
         self.status_label.setText("Running" if running else "Paused")
 
     @Slot()
-    def _on_selection_changed(self, *_args: QItemSelection) -> None:
+    def _on_selection_changed(self, *_args) -> None:
         name = self.selected_vm()
-        self.actions_pane.set_vm_name(name)
+        self.actions_pane.set_vm_name(name, len(self.selected_vms()))
         self.plots.set_selected_vm(name)
         self._refresh_details()
 
     def _refresh_details(self) -> None:
         name = self.selected_vm()
         live = self.model.live(name) if name else None
-        self.app_actions.update_for(None if live is None else live.state)
+        self.app_actions.update_for([self.model.live(n).state for n in self.selected_vms()],
+                                    None if live is None else live.state)
         settings = self.commands.current_settings(name) if name else None
         self.details.show_vm(settings, live, name)
         self._refresh_host()
@@ -249,7 +301,8 @@ class MainWindow(QMainWindow):
             self.details.show_host(host, 0.0, host.vm_pool_mb, float("nan"), 0, 0)
             return
         now = frame.current()
-        active = now.state != VmState.OFF
+        self.app_actions.update_host(bool((now.state != VmState.OFF).any()))
+        active = holds_memory(now.state)  # Saved and waiting VMs cost no overhead
         running = int(active.sum())
         assigned = float(now.assigned.sum())
         overhead = sum(host.vm_overhead_for(s.startup_mb)
@@ -339,7 +392,8 @@ def _vm_table(model: QSortFilterProxyModel) -> QTableView:
     table.setSortingEnabled(True)
     table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    # Ctrl/Shift-click select several VMs: the power actions act on all of them.
+    table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
     table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
     table.setAlternatingRowColors(True)
     table.verticalHeader().hide()
@@ -397,6 +451,15 @@ def _tab_actions(window: QMainWindow, tabs: QTabWidget) -> list[QAction]:
     tabs.currentChanged.connect(sync)
     sync(tabs.currentIndex())
     return actions
+
+
+def _add_groups(menu: QMenu, groups: list[list[QAction]]) -> None:
+    """Add action groups to ``menu``, with a separator between groups."""
+    for i, group in enumerate(groups):
+        if i:
+            menu.addSeparator()
+        for action in group:
+            menu.addAction(action)
 
 
 def _titled(title: str, widget: QWidget) -> QWidget:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 from PySide6.QtGui import QIcon
 
@@ -10,7 +10,7 @@ from dmgui.core.resources import resource_path
 from dmgui.core.states import VmState
 
 
-@lru_cache(maxsize=None)
+@cache
 def icon(name: str) -> QIcon:
     """The icon ``resources/icons/<name>.svg`` (an empty icon if it is missing)."""
     try:
@@ -20,7 +20,8 @@ def icon(name: str) -> QIcon:
 
 
 def state_icon(state: int) -> QIcon:
-    """The VM list's icon for a VmState code."""
+    """The VM list's icon for a VmState code: ``vm-<state>.svg`` (off, starting,
+    running, stopping, saved, paused)."""
     shown = VmState.STARTING if state == VmState.WAITING else VmState(state)
     return icon(f"vm-{shown.name.lower()}")  # Hyper-V shows a waiting start as Starting
 

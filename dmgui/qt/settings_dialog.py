@@ -1,9 +1,17 @@
-"""Hyper-V Manager's "Settings for <VM> on <HOST>" dialog, with a live Memory page.
+"""Hyper-V Manager's "Settings for <VM> on <HOST>" dialog.
 
-The dialog edits a draft: Apply and OK run Hyper-V's rules
-(:func:`dmgui.core.memory.check_memory_change`) and either emit
-:attr:`SettingsDialog.settings_applied` or show Hyper-V's "Error applying Memory
-changes" box, keeping every edit in place (spec §1.4).
+Live pages: Memory (:mod:`dmgui.qt.memory_page`), Integration Services and Automatic
+Start Action (:mod:`dmgui.qt.settings_pages`), and dmgui's own Simulation section,
+Workload and Guest (:mod:`dmgui.qt.simulation_pages`); :mod:`dmgui.qt.vm_pages`
+holds the last four. Other items show a "not simulated" page.
+
+The dialog edits a draft. Apply and OK check every page: the Memory page with
+Hyper-V's rules (:func:`dmgui.core.memory.check_memory_change`), the others with the
+scenario's models and the runtime rules (:func:`dmgui.core.reconfigure.vm_edit_problem`).
+A problem shows an "Error applying <page> changes" box and keeps every edit in place
+(spec §1.4). Accepted memory goes out as :attr:`SettingsDialog.settings_applied`, the
+other fields as :attr:`SettingsDialog.vm_changed`; whoever applies them may still
+refuse with :meth:`SettingsDialog.refuse_vm_change`, shown the same way.
 
 As in Hyper-V Manager, the drop-down above the settings tree lists every VM of the
 host and picking another one shows that VM's settings in the same window (issue 8
@@ -15,33 +23,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
-from PySide6.QtCore import (
-    QModelIndex,
-    QPersistentModelIndex,
-    QSignalBlocker,
-    QSize,
-    Qt,
-    Signal,
-    Slot,
-)
-from PySide6.QtGui import QPainter, QPalette
+from PySide6.QtCore import QSignalBlocker, Qt, Signal, Slot
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QGroupBox,
     QHBoxLayout,
-    QLabel,
     QMessageBox,
     QScrollArea,
     QStackedWidget,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
-    QTreeWidget,
-    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -53,53 +45,31 @@ from dmgui.core.memory import (
     VersionProfile,
     check_memory_change,
 )
+from dmgui.core.scenario import VirtualMachine
 from dmgui.core.states import VmState
 from dmgui.qt.memory_page import MemoryPage
 from dmgui.qt.plain_text import ask, plain_message_box, window_title_text
-from dmgui.qt.resources import app_icon, icon, state_icon
+from dmgui.qt.resources import app_icon, state_icon
+from dmgui.qt.settings_pages import NOT_SIMULATED
+from dmgui.qt.settings_tree import (
+    HARDWARE,
+    PAGE_ROLE,
+    SECONDARY_ROLE,
+    SettingsTree,
+    management,
+)
+from dmgui.qt.vm_pages import FIELD_PAGES, VmPageError, VmPages
 
-SECONDARY_ROLE = Qt.ItemDataRole.UserRole + 1  # grey second line under an item
-PAGE_ROLE = Qt.ItemDataRole.UserRole + 2  # index of the item's page in the stack
-NOT_SIMULATED = "dmgui does not simulate this setting."
+__all__ = ["ERROR_TITLE", "NOT_SIMULATED", "PAGE_ROLE", "SECONDARY_ROLE",
+           "SettingsDialog", "VmChoice"]
+
 ERROR_TITLE = "Error applying Memory changes"
+PAGE_ERROR_TITLE = "Error applying {page} changes"  # the other pages, Hyper-V's pattern
 # The question when another VM is picked with edits not applied. Hyper-V Manager asks
 # before it leaves a VM with pending changes; its exact words were not found [INF].
 PENDING_TEXT = "Apply the changes you made to the settings of '{vm}'?"
 PENDING_INFO = ("Choose Apply to save them before showing '{other}', Discard to drop "
                 "them, or Cancel to stay on '{vm}'.")
-# The Integration Services item's second line. Hyper-V Manager reads "All services
-# offered", or "Some services offered" when one is unticked, as Guest services is by
-# default from 2012 R2 on (recalled [INF]). dmgui models integration services as one
-# switch of the guest, all or none (spec §1.5); the "none" wording is dmgui's [INF].
-IS_ALL = "All services offered"
-IS_SOME = "Some services offered"
-IS_NONE = "None in the guest"
-GUEST_SERVICES = "Guest services"  # 2012 R2+, off by default [INF]
-IS_TEXT = ("Select the services that you want Hyper-V to offer to this virtual "
-           "machine. To use the services you select, they must be supported by the "
-           "guest operating system.")  # recalled wording [INF]
-IS_HAS = ("This virtual machine's guest has the integration services: its Dynamic "
-          "Memory driver reports demand and takes memory, and Shut Down works.")
-IS_HAS_NOT = ("This virtual machine's guest has no integration services: it keeps its "
-              "Startup RAM and reports no demand, and it can be turned off but not shut "
-              "down.")
-IS_MODEL = ("dmgui models the services as one setting of the VM (the scenario's "
-            "\"integration_services\"): all of them or none.")
-
-_SP = QStyle.StandardPixmap
-_HARDWARE = (
-    ("Add Hardware", "", _SP.SP_FileDialogNewFolder),
-    ("BIOS", "Boot from CD", _SP.SP_ComputerIcon),
-    ("Memory", "", None),
-    ("Processor", "1 Virtual processor", _SP.SP_DesktopIcon),
-    ("IDE Controller 0", "Hard Drive", _SP.SP_DriveHDIcon),
-    ("IDE Controller 1", "DVD Drive", _SP.SP_DriveCDIcon),
-    ("SCSI Controller", "", _SP.SP_DriveHDIcon),
-    ("Network Adapter", "Not connected", _SP.SP_DriveNetIcon),
-    ("COM 1", "None", _SP.SP_FileIcon),
-    ("COM 2", "None", _SP.SP_FileIcon),
-    ("Diskette Drive", "None", _SP.SP_DriveFDIcon),
-)
 
 
 @dataclass(frozen=True)
@@ -116,92 +86,33 @@ class VmChoice:
         Its :class:`~dmgui.core.states.VmState` now (any state but Off counts as
         running: the runtime rules apply).
     integration_services:
-        Whether its guest has the integration services.
+        Whether its guest has the integration services (used without ``vm``).
+    vm:
+        Its definition in the scenario (workload, guest, start action...); None: a
+        VM of default fields with ``settings`` and ``integration_services``.
     """
 
     name: str
     settings: MemorySettings
     state: int = VmState.OFF
     integration_services: bool = True
+    vm: VirtualMachine | None = None
 
     @property
     def running(self) -> bool:
         """The VM is not Off: Hyper-V's runtime rules apply (spec §1.4 V7–V9)."""
         return self.state != VmState.OFF
 
-
-def _management(
-    vm_name: str, profile: VersionProfile, integration_services: bool = True
-) -> list[tuple[str, str, QStyle.StandardPixmap]]:
-    """The Management section; its names follow the host version (spec §1.1)."""
-    hyperv_dir = r"C:\ProgramData\Microsoft\Windows\Hyper-V"
-    items = [
-        ("Name", vm_name, _SP.SP_FileDialogDetailedView),
-        ("Integration Services", _integration_text(profile, integration_services),
-         _SP.SP_FileDialogInfoView),
-    ]
-    if profile is VersionProfile.WS2008R2SP1:
-        items.append(("Snapshot File Location", hyperv_dir, _SP.SP_DirIcon))
-    elif profile is VersionProfile.WS2012R2:
-        # 2012 R2 renamed snapshots to checkpoints; the page is still only a folder.
-        items.append(("Checkpoint File Location", hyperv_dir, _SP.SP_DirIcon))
-    else:  # 2016 brought the Checkpoints page (type: Production by default)
-        items.append(("Checkpoints", "Production", _SP.SP_DirIcon))
-    if profile.smart_paging:
-        items.append(("Smart Paging File Location", hyperv_dir, _SP.SP_DirIcon))
-    items += [
-        ("Automatic Start Action", "Restart if previously running", _SP.SP_MediaPlay),
-        ("Automatic Stop Action", "Save", _SP.SP_MediaStop),
-    ]
-    return items
-
-
-class _HardwareItemDelegate(QStyledItemDelegate):
-    """Draws an item's :data:`SECONDARY_ROLE` text in grey under its name."""
-
-    def sizeHint(
-        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
-    ) -> QSize:
-        size = super().sizeHint(option, index)
-        if index.data(SECONDARY_ROLE):
-            size.setHeight(size.height() + option.fontMetrics.height())
-        return size
-
-    def paint(
-        self,
-        painter: QPainter,
-        option: QStyleOptionViewItem,
-        index: QModelIndex | QPersistentModelIndex,
-    ) -> None:
-        secondary = index.data(SECONDARY_ROLE)
-        if not secondary:
-            super().paint(painter, option, index)
-            return
-        opt = QStyleOptionViewItem(option)
-        self.initStyleOption(opt, index)
-        opt.displayAlignment = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
-        style = opt.widget.style()
-        style.drawControl(
-            QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget
-        )
-        text_rect = style.subElementRect(
-            QStyle.SubElement.SE_ItemViewItemText, opt, opt.widget
-        )
-        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
-        role = (QPalette.ColorRole.HighlightedText if selected
-                else QPalette.ColorRole.PlaceholderText)
-        rect = text_rect.adjusted(2, opt.fontMetrics.height() + 1, 0, 0)
-        elided = opt.fontMetrics.elidedText(
-            secondary, Qt.TextElideMode.ElideMiddle, rect.width()
-        )
-        painter.save()
-        painter.setPen(opt.palette.color(role))
-        painter.drawText(rect, opt.displayAlignment, elided)
-        painter.restore()
+    def machine(self) -> VirtualMachine:
+        """The VM's definition (from ``vm``, else built from the other fields)."""
+        if self.vm is not None:
+            return self.vm
+        return VirtualMachine(name=self.name, memory=self.settings,
+                              integration_services=self.integration_services)
 
 
 class SettingsDialog(QDialog):
-    """Hyper-V's 'Settings for <VM> on <HOST>' dialog; only the Memory page is live.
+    """Hyper-V's 'Settings for <VM> on <HOST>' dialog.
 
     Parameters
     ----------
@@ -216,23 +127,28 @@ class SettingsDialog(QDialog):
     parent:
         The Qt parent (the main window).
     integration_services:
-        Whether the VM's guest has the integration services (its Integration
-        Services item and page show it).
+        Whether the VM's guest has the integration services (without ``vm``).
     vms:
         Returns every VM of the host, in list order, as it is now; the drop-down
         lists them and picking one shows its settings in this dialog. None: the
         drop-down holds only this VM.
+    vm:
+        The VM's definition (workload, guest, start action...) for the other pages.
 
     Attributes
     ----------
     memory_page : MemoryPage
+    vm_pages : VmPages
+        Integration Services, Automatic Start Action, Workload and Guest.
+    integration_page : IntegrationServicesPage
     vm_combo : QComboBox
         The drop-down of virtual machines above the settings tree.
     error_box : QMessageBox or None
-        The last "Error applying Memory changes" box shown.
+        The last "Error applying ... changes" box shown.
     """
 
     settings_applied = Signal(str, object)  # (vm_name, validated MemorySettings)
+    vm_changed = Signal(str, dict)  # (vm_name, changed VirtualMachine fields)
 
     def __init__(
         self,
@@ -245,77 +161,53 @@ class SettingsDialog(QDialog):
         *,
         integration_services: bool = True,
         vms: Callable[[], Sequence[VmChoice]] | None = None,
+        vm: VirtualMachine | None = None,
     ) -> None:
         super().__init__(parent)
         self._vm_name = vm_name
         self._profile = profile
         self._running = running
         self._applied = settings
-        self._integration = integration_services
         self._host_name = host_name
         self._vms = vms
-        self._error_field = ""
+        self._refusal: str | None = None
+        # Where the last error's culprit is: (page, field). Not a closure: one that
+        # holds the dialog would make a reference cycle, and Python's collector may
+        # then delete the dialog in the middle of Qt's event handling.
+        self._error_at: tuple[str, str] | None = None
         self.error_box: QMessageBox | None = None
         self.setWindowIcon(app_icon())
         self.memory_page = MemoryPage(profile, running)
         self.memory_page.load(settings)
-        self.integration_page = _IntegrationServicesPage(profile)
+        self.vm_pages = VmPages(profile, self)
+        self.integration_page = self.vm_pages.integration
+        mine = VmChoice(vm_name, settings, VmState.RUNNING if running else VmState.OFF,
+                        integration_services, vm)
+        self.vm_pages.load(mine.machine(), mine.state)
         self._stack = QStackedWidget()
-        self._build_hardware_list()
+        self._build_tree()
         self._build_layout()
         self._wire()
-        self._hardware_list.setCurrentItem(self._memory_item)
+        self._hardware_list.select("Memory")
+        self._on_memory_changed()
         self._show_vm_texts()
         self._update_apply()
-        self.resize(800, 700)
+        self.resize(820, 720)
 
     @property
     def vm_name(self) -> str:
         """The VM whose settings the dialog shows."""
         return self._vm_name
 
-    def _build_hardware_list(self) -> None:
-        self._hardware_list = QTreeWidget()
-        self._hardware_list.setHeaderHidden(True)
-        self._hardware_list.setRootIsDecorated(False)
-        self._hardware_list.setIndentation(14)
-        self._hardware_list.setIconSize(QSize(16, 16))
-        self._hardware_list.setItemDelegate(_HardwareItemDelegate(self._hardware_list))
-        self._hardware_list.setMinimumWidth(270)
-        self._hardware_list.setAccessibleName("Hardware and management settings")
-        self._items: dict[str, QTreeWidgetItem] = {}
-        sections = (("Hardware", _HARDWARE),
-                    ("Management",
-                     _management(self._vm_name, self._profile, self._integration)))
-        for title, entries in sections:
-            section = QTreeWidgetItem(self._hardware_list, [title])
-            section.setFlags(Qt.ItemFlag.ItemIsEnabled)
-            font = section.font(0)
-            font.setBold(True)
-            section.setFont(0, font)
-            for name, secondary, pixmap in entries:
-                self._add_item(section, name, secondary, pixmap)
-            section.setExpanded(True)
-
-    def _add_item(
-        self,
-        section: QTreeWidgetItem,
-        name: str,
-        secondary: str,
-        pixmap: QStyle.StandardPixmap | None,
-    ) -> None:
-        item = QTreeWidgetItem(section, [name])
-        item.setData(0, SECONDARY_ROLE, secondary)
-        self._items[name] = item
-        if name == "Memory":
-            self._memory_item = item
-            page: QWidget = self.memory_page
-            item.setIcon(0, icon("host"))
-        else:
-            page = (self.integration_page if name == "Integration Services"
-                    else _placeholder_page(name))
-            item.setIcon(0, self.style().standardIcon(pixmap))
-        item.setData(0, PAGE_ROLE, self._stack.addWidget(page))
+    def _build_tree(self) -> None:
+        tree = self._hardware_list = SettingsTree(self._stack)
+        pages = self.vm_pages.pages()
+        tree.add_section("Hardware", HARDWARE, {"Memory": self.memory_page})
+        tree.add_section("Management",
+                         management(self._vm_name, self._profile,
+                                    self.vm_pages.vm.integration_services), pages)
+        tree.add_simulation_section(pages)
+        self._memory_item = tree.items["Memory"]
 
     def _build_layout(self) -> None:
         self.vm_combo = QComboBox()
@@ -347,12 +239,12 @@ class SettingsDialog(QDialog):
         layout.addWidget(self._buttons)
         chain = [self.vm_combo, self._hardware_list, *self.memory_page.focus_chain(),
                  self._button_ok, self._button_cancel, self._button_apply]
-        for first, second in zip(chain, chain[1:]):
+        for first, second in pairwise(chain):
             QWidget.setTabOrder(first, second)
 
     def _wire(self) -> None:
-        self._hardware_list.currentItemChanged.connect(self._on_item_changed)
-        self.memory_page.changed.connect(self._update_apply)
+        self.memory_page.changed.connect(self._on_memory_changed)
+        self.vm_pages.changed.connect(self._update_apply)
         self._buttons.accepted.connect(self._on_ok)
         self._buttons.rejected.connect(self.reject)
         self._button_apply.clicked.connect(self._on_apply)
@@ -364,7 +256,7 @@ class SettingsDialog(QDialog):
         """Every VM the drop-down lists (this one alone without a ``vms`` source)."""
         mine = VmChoice(self._vm_name, self._applied,
                         VmState.RUNNING if self._running else VmState.OFF,
-                        self._integration)
+                        self.vm_pages.vm.integration_services, self.vm_pages.vm)
         if self._vms is None:
             return [mine]
         return list(self._vms()) or [mine]
@@ -387,9 +279,10 @@ class SettingsDialog(QDialog):
     def switch_to(self, name: str) -> bool:
         """Show the settings of VM ``name`` in this dialog, as Hyper-V's drop-down does.
 
-        Edits not applied yet are first offered with :meth:`ask_pending`: Apply (a
-        refused change keeps the dialog on this VM, with Hyper-V's error), Discard,
-        or Cancel (stay). Returns whether the dialog now shows ``name``.
+        Edits not applied yet (on any page) are first offered with
+        :meth:`ask_pending`: Apply (a refused change keeps the dialog on this VM,
+        with the error), Discard, or Cancel (stay). Returns whether the dialog now
+        shows ``name``.
         """
         if name == self._vm_name:
             return True
@@ -419,17 +312,17 @@ class SettingsDialog(QDialog):
                    buttons, QMessageBox.StandardButton.Apply)
 
     def _load_vm(self, choice: VmChoice) -> None:
-        """Show ``choice``'s settings: title, tree texts, Memory and Integration
-        Services pages."""
+        """Show ``choice``'s settings: the title, the tree's texts and every page."""
         if self.error_box is not None:
             self.error_box.close()
         self._vm_name = choice.name
         self._running = choice.running
         self._applied = choice.settings
-        self._integration = choice.integration_services
-        self._error_field = ""
+        self._error_at = None
         self.memory_page.set_running(choice.running)
         self.memory_page.load(choice.settings)
+        self.vm_pages.load(choice.machine(), choice.state)
+        self._on_memory_changed()
         self._show_vm_texts()
         self._update_apply()
 
@@ -437,10 +330,9 @@ class SettingsDialog(QDialog):
         """The title and the tree's second lines that name or describe the VM."""
         self.setWindowTitle(window_title_text(
             f"Settings for {self._vm_name} on {self._host_name}"))
-        self._items["Name"].setData(0, SECONDARY_ROLE, self._vm_name)
-        self._items["Integration Services"].setData(
-            0, SECONDARY_ROLE, _integration_text(self._profile, self._integration))
-        self.integration_page.show_value(self._integration)
+        self._hardware_list.set_secondary("Name", self._vm_name)
+        for name, text in self.vm_pages.item_texts().items():
+            self._hardware_list.set_secondary(name, text)
         self._set_memory_text(self._applied)
 
     # -- editing -------------------------------------------------------------------
@@ -456,15 +348,14 @@ class SettingsDialog(QDialog):
         return self._applied.model_copy(update={"minimum_mb": self._applied.startup_mb})
 
     @Slot()
-    def _update_apply(self) -> None:
-        self._button_apply.setEnabled(self.draft() != self._baseline())
+    def _on_memory_changed(self) -> None:
+        self.vm_pages.show_memory(self.draft())  # the Guest page's advice
+        self._update_apply()
 
-    @Slot(QTreeWidgetItem, QTreeWidgetItem)
-    def _on_item_changed(
-        self, current: QTreeWidgetItem | None, _previous: QTreeWidgetItem | None
-    ) -> None:
-        if current is not None and current.data(0, PAGE_ROLE) is not None:
-            self._stack.setCurrentIndex(current.data(0, PAGE_ROLE))
+    @Slot()
+    def _update_apply(self) -> None:
+        pending = self.draft() != self._baseline() or bool(self.vm_pages.changes())
+        self._button_apply.setEnabled(pending)
 
     @Slot()
     def _on_apply(self) -> None:
@@ -476,36 +367,75 @@ class SettingsDialog(QDialog):
             self.accept()
 
     def _apply(self) -> bool:
-        """Validate the draft as Hyper-V would; emit and remember it if accepted."""
+        """Check every page; emit and remember what is accepted. False (with the
+        error shown and the edits kept) if something is refused."""
         try:
             checked = check_memory_change(
                 self._applied, self.draft(), self._profile, self._vm_name, self._running
             )
+            fields, vm = self.vm_pages.check()
         except MemoryChangeError as err:
-            self._show_error(err)
+            self._show_memory_error(err)
+            return False
+        except VmPageError as err:
+            self._show_page_error(err)
             return False
         if checked != self._baseline():
             self._applied = checked
             self._set_memory_text(checked)
             self.settings_applied.emit(self._vm_name, checked)
+        if fields and not self._emit_vm_change(fields, vm):
+            return False
         self._update_apply()
         return True
 
-    def _set_memory_text(self, settings: MemorySettings) -> None:
-        self._memory_item.setData(0, SECONDARY_ROLE, f"{settings.startup_mb} MB")
+    def _emit_vm_change(self, fields: dict, vm: VirtualMachine) -> bool:
+        """Emit :attr:`vm_changed`; a receiver refuses with :meth:`refuse_vm_change`."""
+        self._refusal = None
+        self.vm_changed.emit(self._vm_name, fields)
+        refusal, self._refusal = self._refusal, None
+        if refusal is not None:
+            field = next(f for f in FIELD_PAGES if f in fields)
+            self._show_page_error(VmPageError(FIELD_PAGES[field], refusal, field))
+            self._update_apply()
+            return False
+        self.vm_pages.applied(vm)
+        self._show_vm_texts()
+        return True
 
-    def _show_error(self, err: MemoryChangeError) -> None:
+    @Slot(str)
+    def refuse_vm_change(self, reason: str) -> None:
+        """Called by a :attr:`vm_changed` receiver that did not apply the change;
+        the dialog shows ``reason`` and keeps the edits."""
+        self._refusal = reason
+
+    def _set_memory_text(self, settings: MemorySettings) -> None:
+        self._hardware_list.set_secondary("Memory", f"{settings.startup_mb} MB")
+
+    def _show_memory_error(self, err: MemoryChangeError) -> None:
         """Hyper-V's error box; the fields keep their values, the culprit gets focus."""
-        self._hardware_list.setCurrentItem(self._memory_item)
-        self._error_field = err.field
-        self.memory_page.focus_field(err.field)
+        self._show_error("Memory", err.field, ERROR_TITLE,
+                         f"{FAILED_TO_MODIFY}\n\n{err.reason}", err.details)
+
+    def _show_page_error(self, err: VmPageError) -> None:
+        self._show_error(err.page, err.field, PAGE_ERROR_TITLE.format(page=err.page),
+                         err.reason)
+
+    def _show_error(self, page: str, field: str, title: str, text: str,
+                    details: str = "") -> None:
+        """Show ``page`` and the error box; the cursor goes to ``field`` now and
+        again when the box closes."""
+        self._hardware_list.select(page)
+        self._error_at = (page, field)
+        self._focus_error()
         if self.error_box is not None:
             self.error_box.close()
             self.error_box.deleteLater()
         # Plain text: the reason quotes the VM name.
-        box = plain_message_box(QMessageBox.Icon.Critical, "Settings", ERROR_TITLE,
-                                f"{FAILED_TO_MODIFY}\n\n{err.reason}", parent=self)
-        box.setDetailedText(err.details)
+        box = plain_message_box(QMessageBox.Icon.Critical, "Settings", title, text,
+                                parent=self)
+        if details:
+            box.setDetailedText(details)
         # The task dialog's main instruction is larger and blue.
         box.setStyleSheet(
             "QLabel#qt_msgbox_label { color: #003399; font-size: 12pt; }"
@@ -517,76 +447,14 @@ class SettingsDialog(QDialog):
 
     @Slot(int)
     def _on_error_closed(self, _result: int) -> None:
-        if self._error_field:
-            self.memory_page.focus_field(self._error_field)
+        self._focus_error()
 
-
-class _IntegrationServicesPage(QWidget):
-    """The Integration Services page: the services, ticked as the VM has them.
-
-    Read-only here: the check boxes show the VM's ``integration_services`` (all or
-    none, as dmgui models them).
-    """
-
-    def __init__(self, profile: VersionProfile, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        group = QGroupBox("Integration Services")
-        box = QVBoxLayout(group)
-        box.addWidget(_wrapped(IS_TEXT))
-        self.boxes: list[QCheckBox] = []
-        for name in _services(profile):
-            check = QCheckBox(name)
-            check.setEnabled(False)
-            box.addWidget(check)
-            self.boxes.append(check)
-        self.status = _wrapped("")
-        self.status.setObjectName("integration_status")
-        box.addSpacing(8)
-        box.addWidget(self.status)
-        box.addWidget(_wrapped(IS_MODEL))
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(group)
-        layout.addStretch(1)
-
-    def show_value(self, has: bool) -> None:
-        """Tick every service offered by default if the guest has them, none if not."""
-        for check in self.boxes:
-            check.setChecked(has and check.text() != GUEST_SERVICES)
-        self.status.setText(IS_HAS if has else IS_HAS_NOT)
-
-
-def _services(profile: VersionProfile) -> list[str]:
-    """The services Hyper-V Manager lists for ``profile`` (recalled names [INF])."""
-    backup = ("Backup (volume snapshot)" if profile is VersionProfile.WS2008R2SP1
-              else "Backup (volume checkpoint)")
-    names = ["Operating system shutdown", "Time synchronization", "Data Exchange",
-             "Heartbeat", backup]
-    if profile is not VersionProfile.WS2008R2SP1:
-        names.append(GUEST_SERVICES)
-    return names
-
-
-def _integration_text(profile: VersionProfile, has: bool) -> str:
-    """The Integration Services item's second line for a VM of ``profile``."""
-    if not has:
-        return IS_NONE
-    return IS_ALL if GUEST_SERVICES not in _services(profile) else IS_SOME
-
-
-def _wrapped(text: str) -> QLabel:
-    label = QLabel(text)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setWordWrap(True)
-    return label
-
-
-def _placeholder_page(title: str) -> QWidget:
-    page = QWidget()
-    group = QGroupBox(title)
-    QVBoxLayout(group).addWidget(QLabel(NOT_SIMULATED))
-    layout = QVBoxLayout(page)
-    layout.setContentsMargins(0, 0, 0, 0)
-    layout.addWidget(group)
-    layout.addStretch(1)
-    return page
+    def _focus_error(self) -> None:
+        """Put the cursor on the last error's culprit (if the dialog still shows it)."""
+        if self._error_at is None:
+            return
+        page, field = self._error_at
+        if page == "Memory":
+            self.memory_page.focus_field(field)
+        else:
+            self.vm_pages.focus_field(field)

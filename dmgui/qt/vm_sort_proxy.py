@@ -28,7 +28,8 @@ class VmSortProxy(QSortFilterProxyModel):
       model is reset.
 
     Re-sorting moves rows with ``layoutChanged`` and persistent indexes, so the
-    selection and the current index stay on the same VM, not on the same row.
+    selection (every selected VM) and the current index stay on the same VMs, not on
+    the same rows.
     Qt's own dynamic sorting (a re-sort on every ``dataChanged``) is turned off.
 
     Parameters

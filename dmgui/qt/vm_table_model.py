@@ -129,8 +129,13 @@ class VmTableModel(QAbstractTableModel):
         return self._live.get(name, VmLive())
 
 
+# States whose memory columns are blank, as Hyper-V Manager shows them: an Off VM
+# and a Saved one (its memory is in the saved-state file and back in the host's pool).
+NO_MEMORY_STATES = frozenset({VmState.OFF, VmState.SAVED})
+
+
 def _display(name: str, live: VmLive, col: int) -> str:
-    off = live.state == VmState.OFF
+    off = live.state in NO_MEMORY_STATES
     if col == 0:
         return name
     if col == 1:
@@ -152,4 +157,4 @@ def _sort_key(name: str, live: VmLive, col: int):
     if col == 4:
         return STATUS_LABELS[live.status]
     value = (live.assigned, live.demand, 0, live.uptime)[col - 2]
-    return -1.0 if live.state == VmState.OFF or np.isnan(value) else value
+    return -1.0 if live.state in NO_MEMORY_STATES or np.isnan(value) else value

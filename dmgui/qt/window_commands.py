@@ -22,27 +22,24 @@ from dmgui.core.reconfigure import reconfigure_problem
 from dmgui.core.resources import samples_folder, shipped_sample
 from dmgui.core.scenario import Host, Scenario, ScenarioError
 from dmgui.core.states import EventRecord, MemoryStatus, VmState
-from dmgui.qt.dialogs import HostSettingsDialog, NewVmDialog
+from dmgui.qt.dialogs import NewVmDialog
 from dmgui.qt.plain_text import ask, plain_message_box
+from dmgui.qt.scenario_commands import ScenarioCommands
 from dmgui.qt.settings_dialog import SettingsDialog, VmChoice
+from dmgui.qt.vm_commands import VmCommands
+from dmgui.qt.vm_edit_commands import connect_vm_edits
 
 if TYPE_CHECKING:
     from dmgui.qt.main_window import MainWindow
 
 START_ERROR = "An error occurred while attempting to start the selected virtual machine(s)."
 STATE_ERROR = "An error occurred while attempting to change the state of virtual machine {vm}."
-# Hyper-V Manager's Reset question; the exact wording was not found in the spec's
-# sources (recalled: "Are you sure you want to reset the selected virtual
-# machine(s)?") [INF].
-RESET_TITLE = "Reset Machine"
-RESET_TEXT = ("Are you sure you want to reset '{vm}'?\n\nA reset restarts the virtual "
-              "machine at once, without shutting down its guest operating system: "
-              "unsaved data in it will be lost.")
 # Event record kind -> the user request it answers (a restart's "Restarting." answers
 # nothing yet: the start that follows does).
 _ANSWERS = {"start": "start", "start_failed": "start", "smart_paging": "start",
-            "shutdown": "power", "turn_off": "power", "set_memory": "set_memory",
-            "set_memory_refused": "set_memory"}
+            "restore": "start", "shutdown": "power", "turn_off": "power",
+            "save": "power", "pause": "power", "resume": "power",
+            "set_memory": "set_memory", "set_memory_refused": "set_memory"}
 FILE_FILTER = "dmgui scenarios (*.json);;All files (*)"
 # QSettings key: the folder File → Open / Save As last used.
 LAST_FOLDER_KEY = "files/last_folder"
@@ -58,18 +55,17 @@ class WindowCommands(QObject):
         self.settings_dialog: SettingsDialog | None = None
         self._requests: dict[str, set[str]] = {}  # VM -> actions the user asked for
         self._undo: dict[str, tuple[MemorySettings, bool]] = {}  # before a user edit
+        self.vms = VmCommands(window, self)  # power actions on the selection, copies
+        self.scenario = ScenarioCommands(window, self, self.vms)  # name, host
 
     def connect_actions(self) -> None:
         """Bind every action's ``triggered`` to its slot."""
         a, e = self.w.app_actions, self.w.engine
-        a.start.triggered.connect(lambda: self._power("start"))
-        a.shutdown.triggered.connect(self.shut_down)
-        a.turn_off.triggered.connect(self.turn_off)
-        a.reset_vm.triggered.connect(self.reset_vm)
+        self.vms.connect_actions()
+        self.scenario.connect_actions()
         a.settings.triggered.connect(self.open_settings)
         a.delete.triggered.connect(self.delete_vm)
         a.new_vm.triggered.connect(self.new_vm)
-        a.host_settings.triggered.connect(self.host_settings)
         a.open.triggered.connect(self.open_scenario)
         a.save.triggered.connect(self.save)
         a.save_as.triggered.connect(self.save_as)
@@ -173,45 +169,18 @@ class WindowCommands(QObject):
 
     @Slot()
     def shut_down(self) -> None:
-        """Shut Down asks first, as Hyper-V Manager does."""
-        vm = self.w.selected_vm()
-        if vm and self.confirm("Shut Down Machine",
-                               f"Are you sure you want to shut down '{vm}'?"):
-            self._power("shutdown", vm)
+        """Shut Down the selected VMs, after asking (:meth:`VmCommands.shut_down`)."""
+        self.vms.shut_down()
 
     @Slot()
     def turn_off(self) -> None:
-        """Turn Off asks first, as Hyper-V Manager does."""
-        vm = self.w.selected_vm()
-        if vm and self.confirm("Turn Off Machine", (
-                f"If you turn off the virtual machine '{vm}', unsaved data in it will be "
-                "lost. Are you sure you want to turn it off?")):
-            self._power("turn_off", vm)
+        """Turn Off the selected VMs, after asking (:meth:`VmCommands.turn_off`)."""
+        self.vms.turn_off()
 
     @Slot()
     def reset_vm(self) -> None:
-        """Hyper-V Manager's Reset, after asking: a hard reset of the selected VM.
-
-        Simulated as Turn Off and Start at the same simulated second, so no guest
-        shutdown takes time and no integration services are needed; the log shows
-        "turn off" then "start". While the simulation runs it is paused around the
-        two commands, so no tick can fall between them (paused, the engine applies
-        each at once at the current second). The start is an ordinary one: if the
-        VM's Startup RAM is not free it waits for memory to be ballooned out of
-        others (or fails with Hyper-V's text) and does not use Smart Paging, which
-        the engine keeps for a guest restart. The guest-initiated restart stays a
-        scenario event ("restart").
-        """
-        vm = self.w.selected_vm()
-        if not vm or not self.confirm(RESET_TITLE, RESET_TEXT.format(vm=vm)):
-            return
-        running = self.w.running
-        if running:
-            self.w.engine.pause_requested.emit()  # queued calls arrive in order
-        self._power("turn_off", vm)
-        self._power("start", vm)
-        if running:
-            self.w.engine.run_requested.emit()
+        """Reset the selected VMs, after asking (:meth:`VmCommands.reset`)."""
+        self.vms.reset()
 
     @Slot()
     def open_settings(self) -> None:
@@ -221,12 +190,14 @@ class WindowCommands(QObject):
             return
         running = self.w.model.live(vm).state != VmState.OFF
         scenario = self.w.document.scenario
-        integration = self.w.document.vm(vm).integration_services
+        machine = self.w.document.vm(vm)
         dialog = SettingsDialog(vm, self.current_settings(vm), scenario.host.version,
                                 running, scenario.host.name, self.w,
-                                integration_services=integration,
-                                vms=self.settings_choices)  # its VM drop-down
+                                integration_services=machine.integration_services,
+                                vms=self.settings_choices,  # its VM drop-down
+                                vm=machine)
         dialog.settings_applied.connect(self.apply_memory)
+        connect_vm_edits(self, dialog)  # the other pages' fields
         if self.settings_dialog is not None:
             self.settings_dialog.deleteLater()  # one dialog kept at a time
         self.settings_dialog = dialog
@@ -235,7 +206,7 @@ class WindowCommands(QObject):
     def settings_choices(self) -> list[VmChoice]:
         """Every VM as the Settings dialog's drop-down lists it, in scenario order."""
         return [VmChoice(v.name, self.current_settings(v.name),
-                         self.w.model.live(v.name).state, v.integration_services)
+                         self.w.model.live(v.name).state, v.integration_services, v)
                 for v in self.w.document.scenario.vms]
 
     @Slot(str, object)
@@ -268,19 +239,6 @@ class WindowCommands(QObject):
             vm = dialog.vm
             if self._reconfigure(lambda d: d.add_vm(vm)):
                 self.w.select_vm(vm.name)
-
-    @Slot()
-    def host_settings(self) -> None:
-        """Host Settings dialog; version locked while any VM runs."""
-        frame = self.w.last_frame
-        locked = bool(frame is not None and (frame.current().state != VmState.OFF).any())
-
-        def apply(host: Host) -> None:
-            if not self._reconfigure(lambda d: d.set_host(host), quiet=False):
-                raise ValueError("The host settings were not applied.")
-
-        HostSettingsDialog(self.w.document.scenario.host, locked, apply, self.w).exec()
-        self.w.actions_pane.set_host_name(self.w.document.scenario.host.name)
 
     def _reconfigure(self, edit, quiet: bool = True) -> bool:
         """Apply ``edit`` to the document and the running engine, or to neither."""

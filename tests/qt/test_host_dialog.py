@@ -45,3 +45,20 @@ def test_model_parameters_are_in_the_advanced_group(qtbot):
     dialog._hot_add_delay.setValue(0)
     dialog._on_ok()
     assert applied[0].balloon_rate_percent == 10.0 and applied[0].hot_add_delay_s == 0
+
+
+def test_the_turn_off_all_button_has_its_own_mnemonic(qtbot):
+    # Issue 8 §2.4: the button is reachable from the keyboard (Alt+T), no clash.
+    from PySide6.QtWidgets import QAbstractButton, QLabel
+
+    dialog = HostSettingsDialog(Host(memory_mb=8192), True, lambda h: None,
+                                turn_off_all=lambda: False)
+    qtbot.addWidget(dialog)
+    texts = [w.text() for w in dialog.findChildren(QLabel) if w.buddy() is not None]
+    texts += [w.text() for w in dialog.findChildren(QAbstractButton)]
+    keys = [t.replace("&&", "")[t.replace("&&", "").index("&") + 1].lower()
+            for t in texts if "&" in t.replace("&&", "")]
+    assert dialog.turn_off_all_button.text() == "&Turn Off All Virtual Machines..."
+    assert len(keys) == len(set(keys)), texts
+    dialog.turn_off_all_button.click()  # answered No: stays locked, button usable
+    assert dialog.version_locked and dialog.turn_off_all_button.isEnabled()

@@ -17,10 +17,10 @@ from PySide6.QtCore import QPoint, QSettings, Qt
 from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import QApplication
 
-from dmgui.core.resources import default_scenario_path
-
 # tests/ is not a package: pytest puts this folder on sys.path.
 from test_main_window import open_window, step
+
+from dmgui.core.resources import default_scenario_path
 
 ASSIGNED, DEMAND = 2, 3
 
@@ -281,3 +281,23 @@ def test_selection_follows_the_vm_across_edits_deletes_adds_and_files(qtbot, tmp
     other.write_text(json.dumps(CROSSING))
     assert win.commands.open_scenario(str(other))
     assert win.selected_vm() == "Steady"
+
+
+def test_a_live_re_sort_keeps_several_selected_vms_and_the_current_one(qtbot, crossing):
+    # Issue 8 §2.3: with several VMs selected, the re-sort moves rows, not the selection.
+    win, proxy = crossing, crossing.proxy
+    park_pointer_away(qtbot, win)
+    step(qtbot, win, 120)
+    win.table.sortByColumn(ASSIGNED, Qt.SortOrder.DescendingOrder)
+    proxy.interval_ms = 3_600_000
+    win.select_vms(["Rising", "Spare"], current="Rising")
+    rows_before = sorted(r.row() for r in win.table.selectionModel().selectedRows())
+    step(qtbot, win, 1400)  # the demands cross
+    assert proxy.resort_if_due()
+    assert view_order(win)[0] == "Rising"
+    assert sorted(win.selected_vms()) == ["Rising", "Spare"]
+    assert win.selected_vm() == "Rising"
+    assert sorted(r.row() for r in win.table.selectionModel().selectedRows()) != rows_before
+    # A structural change (a VM deleted) keeps them too.
+    assert win.commands._reconfigure(lambda d: d.delete_vm("Spare"))
+    assert win.selected_vms() == ["Rising"] and win.selected_vm() == "Rising"

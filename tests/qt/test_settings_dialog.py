@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QAbstractSpinBox, QGroupBox, QLabel, QMessageBox
@@ -104,7 +106,7 @@ def test_memory_is_selected_and_other_items_are_placeholders(open_dialog):
     assert NOT_SIMULATED in label_texts(shown)
     assert shown.findChild(QGroupBox).title() == "BIOS"
     headers = [tree.topLevelItem(i).text(0) for i in range(tree.topLevelItemCount())]
-    assert headers == ["Hardware", "Management"]
+    assert headers == ["Hardware", "Management", "Simulation (not Hyper-V)"]
 
 
 def test_apply_emits_buffer_and_weight_and_stays_open(qtbot, open_dialog):
@@ -297,7 +299,7 @@ def test_labels_have_buddies_and_tab_order_follows_layout(open_dialog):
     assert buddies["Mi&nimum RAM:"] is page._spin_minimum
     assert buddies["Memory &buffer:"] is page._spin_buffer
     chain = [dialog._hardware_list, *page.focus_chain(), dialog._button_ok]
-    for first, second in zip(chain, chain[1:]):
+    for first, second in pairwise(chain):
         assert first.nextInFocusChain() is second or _focus_proxy_next(first) is second
 
 
