@@ -131,7 +131,10 @@ class NewVmDialog(QDialog):
             "integration_services": self._integration.isChecked(),
             "guest_os": self._guest.currentData(),
             "memory": {"dynamic_memory_enabled": self._dynamic.isChecked(),
-                       "startup_mb": startup, "minimum_mb": min(512, startup),
+                       # 2008 R2 SP1 has no separate Minimum: it is Startup (§1.2).
+                       "startup_mb": startup,
+                       "minimum_mb": (min(512, startup) if self._profile.separate_minimum
+                                      else startup),
                        "maximum_mb": maximum},
             "workload": self._workload.draft(),
         }

@@ -97,6 +97,7 @@ KINDS: tuple[WorkloadKind, ...] = (
                   WorkloadField("ramp_minutes", "Ramp up / down:", " min"),
                   WorkloadField("lunch_dip_pct", "Lunch dip:", " %"),
                   WorkloadField("noise_pct", "Noise (±):", " %", decimals=1),
+                  WorkloadField("start_spread_minutes", "Log-ons spread over:", " min"),
                   _OFFSET),
                  {"base_mb": 500, "peak_mb": 1800}),
     WorkloadKind("bursty", "Bursty", BurstyWorkload,

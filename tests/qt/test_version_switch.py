@@ -80,6 +80,7 @@ def test_turn_off_all_in_host_settings_unlocks_the_version_and_sp1_vms_keep_mini
     new_vm_from_the_dialog(win, "Fresh", 2048)  # made on the SP1 host
     fresh = win.document.vm("Fresh").memory
     assert fresh.dynamic_memory_enabled and fresh.startup_mb == 2048
+    assert fresh.minimum_mb == 2048  # SP1 has no separate Minimum: the file says so too
     step(qtbot, win, 30)  # Old and Static run, Fresh is Off
     win.select_vm("Static")
     win.app_actions.save_state.trigger()  # a saved VM also locks the version
