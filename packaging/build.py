@@ -7,7 +7,9 @@
 It prints the bundle's size on disk. ``--check`` verifies that the bundle carries
 ``docs/model.md`` (Help → The Model) unchanged, then runs, offscreen:
 ``dist/dmgui/dmgui --quit-after 1000`` and
-``dist/dmgui/dmgui simulate --duration 1h --json <tmp>/out.json``; a failure exits non-zero.
+``dist/dmgui/dmgui simulate --duration 1h --json <tmp>/out.json``, ``dmgui plan`` and
+``dmgui advise`` on a two-process pool (the workers re-launch the bundle); a failure
+exits non-zero.
 """
 
 from __future__ import annotations
@@ -104,8 +106,29 @@ def check() -> None:
         summary = json.loads(out.read_text())
         if summary.get("duration_s") != 3600 or not summary.get("vms"):
             raise SystemExit(f"bundle simulate wrote an unexpected summary: {summary}")
-    print(f"bundle checks passed: docs/model.md shipped, GUI smoke run and a 1 h "
-          f"simulation ({len(summary['vms'])} VMs)")
+        plan, advice = check_planner(exe, env, Path(tmp))
+    print(f"bundle checks passed: docs/model.md shipped, GUI smoke run, a 1 h "
+          f"simulation ({len(summary['vms'])} VMs), a plan on a 2-process pool "
+          f"({len(plan['curve'])} runs) and advice for {len(advice['vms'])} VMs")
+
+
+def check_planner(exe: Path, env: dict, tmp: Path) -> tuple[dict, dict]:
+    """``dmgui plan`` and ``dmgui advise`` from the bundle, each on a process pool: the
+    workers re-launch the bundle itself, which must turn into a worker
+    (``multiprocessing.freeze_support``), not a second dmgui."""
+    plan_out, advice_out = tmp / "plan.json", tmp / "advice.json"
+    common = ["--vm", "WIN7-01", "--workers", "2", "--no-progress"]
+    run([exe, "plan", *common, "--horizon", "1h", "--max-vms", "14", "--json", plan_out],
+        env=env, cwd=tmp, timeout=600)
+    plan = json.loads(plan_out.read_text())
+    if plan.get("template") != "WIN7-01" or not plan.get("curve"):
+        raise SystemExit(f"bundle plan wrote an unexpected answer: {plan}")
+    run([exe, "advise", *common, "--horizon", "30m", "--max-vms", "12", "--json",
+         advice_out], env=env, cwd=tmp, timeout=900)
+    advice = json.loads(advice_out.read_text())
+    if not advice.get("vms"):
+        raise SystemExit(f"bundle advise wrote an unexpected answer: {advice}")
+    return plan, advice
 
 
 def main() -> int:
