@@ -123,7 +123,7 @@ def _executor(args: argparse.Namespace):
             raise UsageError(str(err)) from None
 
         def close_dask(abort: bool) -> None:
-            executor.shutdown(wait=False, cancel_futures=True)
+            executor.shutdown(wait=False)  # its futures go with the client
             close()
         return executor, close_dask
     executor = local_executor(args.workers)

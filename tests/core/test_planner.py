@@ -68,7 +68,7 @@ def test_what_stops_one_more_is_named():
     static_limit = result.static.limited_by
     assert static_limit.vm == "T-7" and "failed to start" in static_limit.reason
     step = stagger_step(HORIZON, 19)
-    assert static_limit.at_s == 6 * step  # the 7th VM's start
+    assert static_limit.at_s == int(6 * step)  # the 7th VM's start
     dynamic_limit = result.dynamic.limited_by
     assert "Low or Warning" in dynamic_limit.reason
     assert 0 <= dynamic_limit.at_s < HORIZON
@@ -239,3 +239,14 @@ def test_a_hinted_search_gallops_to_the_same_answer(hint, answer):
     assert len(asked) == len(set(asked))
     if hint == answer:
         assert asked == [hint, hint + 1]  # a right hint costs two simulations
+
+
+def test_every_copy_starts_within_the_first_quarter_of_a_short_horizon():
+    sc = with_copies(_host_of(), "T", 199, stagger_step(600, 199))
+    delays = [v.autostart_delay_s for v in sc.vms]
+    assert delays == sorted(delays) and max(delays) <= 150
+
+
+def test_a_horizon_too_short_to_boot_in_is_refused():
+    with pytest.raises(PlanError, match="too short.*at least 80 s"):
+        plan(_host_of(), PlanRequest(horizon_s=60))  # a 20 s boot: 4 × 20 = 80

@@ -8,7 +8,8 @@ Dynamic Memory or static mode (issue 9 §1).
   delay, or with the template's events shifted — so a boot storm does not decide the
   answer. The step is fixed for a whole plan (copy *k* always starts at the same
   second), at most :data:`STAGGER_S`, and small enough that the last possible copy has
-  started within the first quarter of the horizon.
+  started within the first quarter of the horizon (:func:`min_horizon_s` leaves room
+  for it to boot and be judged).
 * **Static mode**: every Dynamic Memory VM becomes static. The template and its copies
   get ``static_size``: ``peak`` — the smallest memory that keeps the VM within the
   criterion over the horizon: all but ``tolerance`` of its judged seconds fit demand
@@ -54,13 +55,23 @@ def template_starts(scenario: Scenario, template: str) -> bool:
                                for e in scenario.events)
 
 
-def stagger_step(horizon_s: int, max_copies: int) -> int:
-    """Seconds between copies' starts (see the module docstring)."""
-    return int(max(1, min(STAGGER_S, horizon_s // 4 // max(max_copies, 1))))
+def stagger_step(horizon_s: int, max_copies: int) -> float:
+    """Seconds between copies' starts (see the module docstring): at most
+    :data:`STAGGER_S`, and short enough that copy ``max_copies`` starts within the first
+    quarter of the horizon (several copies then share a second)."""
+    return min(float(STAGGER_S), horizon_s / 4 / max(max_copies, 1))
 
 
-def with_copies(scenario: Scenario, template: str, copies: int, step: int) -> Scenario:
-    """``scenario`` plus ``copies`` copies of ``template``, staggered by ``step`` s."""
+def min_horizon_s(scenario: Scenario, template: str) -> int:
+    """The shortest horizon in which every copy starts and is judged: four times the
+    template's boot (copies start within the first quarter, then boot)."""
+    vm = scenario.vms[scenario.vm_index(template)]
+    return 4 * (max(vm.boot_delay_s, STARTING_S) + vm.autostart_delay_s)
+
+
+def with_copies(scenario: Scenario, template: str, copies: int, step: float) -> Scenario:
+    """``scenario`` plus ``copies`` copies of ``template``; copy *k* starts
+    ``floor(k × step)`` s after the template."""
     if copies <= 0:
         return scenario
     data = scenario.model_dump(mode="json")
@@ -68,7 +79,7 @@ def with_copies(scenario: Scenario, template: str, copies: int, step: int) -> Sc
     names = copy_names(template, copies, {vm.name for vm in scenario.vms})
     events = [e for e in data["events"] if e["vm"] == template]
     for k, name in enumerate(names, start=1):
-        shift = k * step
+        shift = int(k * step)
         data["vms"].append(dict(tpl.model_dump(mode="json"), name=name,
                                 autostart_delay_s=min(tpl.autostart_delay_s + shift,
                                                       limits.MAX_SIM_SECONDS)))

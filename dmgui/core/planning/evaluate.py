@@ -33,7 +33,7 @@ class PlanSpec:
     tolerance: float
     horizon_s: int
     static_size: str | int
-    step_s: int  # seconds between copies' starts
+    step_s: float  # seconds between copies' starts
     seed: int | None = None
 
 

@@ -20,6 +20,7 @@ from dmgui.core.memory import MemoryChangeError, check_memory_settings
 from dmgui.core.planning.candidates import (
     Mode,
     PlanError,
+    min_horizon_s,
     stagger_step,
     template_starts,
 )
@@ -138,6 +139,11 @@ def check_request(scenario: Scenario, request: PlanRequest) -> str:
                         "automatically or give it a start event")
     if request.horizon_s <= 0:
         raise PlanError("the horizon must be longer than 0 s")
+    shortest = min_horizon_s(scenario, template)
+    if request.horizon_s < shortest:
+        raise PlanError(f"the horizon ({request.horizon_s} s) is too short for every "
+                        f"copy of '{template}' to start and boot: use at least "
+                        f"{shortest} s")
     if not 0 <= request.tolerance < 1:
         raise PlanError("the tolerance must be at least 0 % and below 100 %")
     if request.max_vms < len(names):
