@@ -72,6 +72,8 @@ class AppActions(QObject):
                                        "and saved in its file)")
         self.host_settings = _action(p, "&Host Settings...", "host", "Ctrl+H",
                                      "Host memory, reserve and version")
+        self.plan_capacity = _action(p, "Plan Capac&ity...", "plan", "Ctrl+Shift+C",
+                                     "How many more VMs fit, static vs Dynamic Memory")
         self.turn_off_all = _action(p, "Tur&n Off All Virtual Machines...", "turnoff-all",
                                     None, "Turn off every virtual machine (saved states "
                                     "are deleted), e.g. to change the host version")
@@ -123,7 +125,8 @@ class AppActions(QObject):
 
     def host_actions(self) -> list[QAction]:
         """The upper group of the Actions pane."""
-        return [self.new_vm, self.open, self.save, self.host_settings]
+        return [self.new_vm, self.open, self.save, self.host_settings,
+                self.plan_capacity]
 
     def vm_actions(self) -> list[QAction]:
         """The lower group of the Actions pane (the selected VMs), in Hyper-V

@@ -140,6 +140,7 @@ class MainWindow(QMainWindow):
         _add_groups(action_menu, a.vm_action_groups())
         action_menu.addSeparator()
         action_menu.addAction(a.host_settings)
+        action_menu.addAction(a.plan_capacity)
         action_menu.addAction(a.turn_off_all)
         sim_menu = bar.addMenu("&Simulation")
         for action in (a.run, a.pause, a.reset):

@@ -18,6 +18,7 @@ from dmgui.core.scenario import Host
 from dmgui.core.states import VmState
 from dmgui.qt.host_dialog import HostSettingsDialog
 from dmgui.qt.name_dialogs import ScenarioNameDialog
+from dmgui.qt.planner_window import open_planner
 
 if TYPE_CHECKING:
     from dmgui.qt.main_window import MainWindow
@@ -47,6 +48,7 @@ class ScenarioCommands(QObject):
         a = self.w.app_actions
         a.rename_scenario.triggered.connect(self.rename_scenario)
         a.host_settings.triggered.connect(self.host_settings)
+        a.plan_capacity.triggered.connect(lambda: open_planner(self.w))
 
     @Slot()
     def rename_scenario(self) -> None:

@@ -250,3 +250,26 @@ def test_every_copy_starts_within_the_first_quarter_of_a_short_horizon():
 def test_a_horizon_too_short_to_boot_in_is_refused():
     with pytest.raises(PlanError, match="too short.*at least 80 s"):
         plan(_host_of(), PlanRequest(horizon_s=60))  # a 20 s boot: 4 × 20 = 80
+
+
+def test_judged_windows_follow_the_vms_events():
+    from dmgui.core.planning.candidates import judged_windows
+
+    sc = scenario([vm("T", dm(512, 256, 2048), constant(300))], host(4096),
+                  [event(1000, "T", "shutdown"), event(2000, "T", "start"),
+                   event(3000, "T", "save"), event(3500, "T", "start"),
+                   event(4000, "T", "pause"), event(4100, "T", "resume"),
+                   event(5000, "T", "restart")])
+    # Boot 20 s; a restore or resume is judged at once; a restart stops for 10 s.
+    assert judged_windows(sc, 0, 7200) == [(20, 1000), (2020, 3000), (3500, 4000),
+                                           (4100, 5000), (5030, 7200)]
+
+
+def test_peak_size_counts_only_the_judged_seconds():
+    # 600 MB for the 30 s before a shutdown at 1000 s and nothing judged after: with a
+    # 1 % tolerance of 980 judged seconds (9 s), 600 MB is the peak that must fit.
+    work = {"kind": "trace", "points": [[0, 500], [970, 600]], "interpolation": "step"}
+    sc = scenario([vm("T", dm(512, 256, 2048), work)], host(4096),
+                  [event(1000, "T", "shutdown")])
+    sized = static_version(sc, {"T"}, "peak", Criterion.NO_PAGING, 0.01, 7200)
+    assert sized.vms[0].memory.startup_mb == 600

@@ -26,6 +26,7 @@ import numpy as np
 
 from dmgui.core import limits
 from dmgui.core.admission import STARTING_S
+from dmgui.core.engine import STOPPING_S
 from dmgui.core.memory import MemoryChangeError, check_memory_settings
 from dmgui.core.names import copy_names
 from dmgui.core.planning.criterion import Criterion
@@ -45,7 +46,16 @@ class Mode(str, Enum):
 
 
 class PlanError(ValueError):
-    """A plan that cannot be made; the message is one line for the user."""
+    """A plan that cannot be made; the message is one line for the user.
+
+    ``field`` names the input it is about (``template``, ``horizon``, ``tolerance``,
+    ``max_vms``, ``sweep``, ``static_size``; empty if none), so a form can show it
+    next to that input.
+    """
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def template_starts(scenario: Scenario, template: str) -> bool:
@@ -113,7 +123,8 @@ def static_version(scenario: Scenario, sized: set[str], static_size: str | int,
         try:
             check_memory_settings(vm.memory.model_validate(memory), version, vm.name)
         except MemoryChangeError as err:
-            raise PlanError(f"static size of '{vm.name}': {err.reason}") from None
+            raise PlanError(f"static size of '{vm.name}': {err.reason}",
+                            "static_size") from None
         data["vms"][i]["memory"] = memory
     return parse_scenario(data, "The static plan")
 
@@ -137,6 +148,42 @@ def start_times(scenario: Scenario) -> np.ndarray:
                      else float(first.get(vm.name, np.nan)) for vm in scenario.vms])
 
 
+def judged_windows(scenario: Scenario, i: int, horizon_s: int) -> list[tuple[int, int]]:
+    """The seconds ``[a, b)`` in which VM ``i`` would be judged if every start
+    succeeded: from each boot (or restore/resume) to its next shutdown, turn-off, save,
+    pause or restart, as :class:`~dmgui.core.planning.criterion.Judge` counts them."""
+    vm = scenario.vms[i]
+    boot = max(vm.boot_delay_s, STARTING_S)
+    actions = [(vm.autostart_delay_s, Action.START)] if vm.autostart else []
+    actions += [(e.at_s, e.action) for e in sorted(scenario.events, key=lambda e: e.at_s)
+                if e.vm == vm.name]
+    spans: list[tuple[int, int]] = []
+    state, ready = "off", 0  # off, on, saved, paused
+
+    def close(t: int) -> None:
+        if ready < t:
+            spans.append((ready, min(t, horizon_s)))
+
+    for t, action in actions:
+        if action is Action.START and state in ("saved", "paused"):
+            state, ready = "on", t
+        elif action is Action.START and state == "off":
+            state, ready = "on", t + boot
+        elif action is Action.RESUME and state == "paused":
+            state, ready = "on", t
+        elif state == "on" and action in (Action.SHUTDOWN, Action.TURN_OFF,
+                                          Action.SAVE, Action.PAUSE, Action.RESTART):
+            close(t)
+            state = {Action.SAVE: "saved", Action.PAUSE: "paused"}.get(action, "off")
+            if action is Action.RESTART:
+                state, ready = "on", t + STOPPING_S + boot
+        elif action is Action.TURN_OFF:
+            state = "off"
+    if state == "on":
+        close(horizon_s)
+    return [(a, b) for a, b in spans if a < horizon_s]
+
+
 def peak_sizes(scenario: Scenario, columns: list[int], criterion: Criterion,
                tolerance: float, horizon_s: int, seed: int | None) -> dict[int, int]:
     """The ``peak`` static size of each VM in ``columns`` (see the module docstring).
@@ -152,16 +199,20 @@ def peak_sizes(scenario: Scenario, columns: list[int], criterion: Criterion,
                         seed=scenario.seed if seed is None else seed,
                         names=[vm.name for vm in vms])
     boot = start_times(scenario)[columns]
-    ready = boot + np.array([max(vm.boot_delay_s, STARTING_S) for vm in vms])
+    windows = [judged_windows(scenario, i, horizon_s) for i in columns]
     factor = np.array([1.0 + vm.memory.buffer_percent / 100.0 if criterion is Criterion.OK
                        else 1.0 for vm in vms])
-    judged = np.clip(horizon_s - np.nan_to_num(ready, nan=horizon_s), 0, None)
+    judged = np.array([sum(b - a for a, b in w) for w in windows], float)
     keep = (np.floor(tolerance * judged + 1e-9) + 1).astype(int)  # largest values kept
     top = [np.zeros(0) for _ in vms]
     for t0 in range(0, horizon_s, _CHUNK_S):
         times = np.arange(t0, min(t0 + _CHUNK_S, horizon_s), dtype=np.int64)
         need = bank.demand(times, boot) * factor
-        need[times[:, None] < ready[None, :]] = -np.inf  # not judged yet
+        for k, spans in enumerate(windows):  # only the seconds the judge would judge
+            inside = np.zeros(times.size, bool)
+            for a, b in spans:
+                inside |= (times >= a) & (times < b)
+            need[~inside, k] = -np.inf
         for k in range(len(vms)):
             merged = np.concatenate([top[k], need[:, k]])
             if merged.size > keep[k]:

@@ -34,6 +34,8 @@ from dmgui.core.scenario import Scenario, parse_scenario
 SWEEP_KEYS = {"buffer": "buffer_percent", "startup": "startup_mb",
               "minimum": "minimum_mb", "maximum": "maximum_mb", "weight": "weight"}
 DEFAULT_MAX_VMS = 200
+#: Most points a sweep grid may have.
+MAX_SWEEP_POINTS = 400
 
 
 class PlanCancelled(Exception):
@@ -128,34 +130,42 @@ def check_request(scenario: Scenario, request: PlanRequest) -> str:
     template = request.template
     if template is None:
         if len(names) != 1:
-            raise PlanError("name the template VM with --vm; the scenario has "
-                            + (", ".join(names) if names else "no VMs"))
+            raise PlanError("name the template VM (--vm); the scenario has "
+                            + (", ".join(names) if names else "no VMs"), "template")
         template = names[0]
     if template not in names:
         raise PlanError(f"no VM named '{template}' in the scenario; it has "
-                        + ", ".join(names))
+                        + ", ".join(names), "template")
     if not template_starts(scenario, template):
         raise PlanError(f"the template VM '{template}' never starts: make it start "
-                        "automatically or give it a start event")
+                        "automatically or give it a start event", "template")
     if request.horizon_s <= 0:
-        raise PlanError("the horizon must be longer than 0 s")
+        raise PlanError("the horizon must be longer than 0 s", "horizon")
     shortest = min_horizon_s(scenario, template)
     if request.horizon_s < shortest:
         raise PlanError(f"the horizon ({request.horizon_s} s) is too short for every "
                         f"copy of '{template}' to start and boot: use at least "
-                        f"{shortest} s")
+                        f"{shortest} s", "horizon")
     if not 0 <= request.tolerance < 1:
-        raise PlanError("the tolerance must be at least 0 % and below 100 %")
+        raise PlanError("the tolerance must be at least 0 % and below 100 %",
+                        "tolerance")
     if request.max_vms < len(names):
-        raise PlanError(f"--max-vms {request.max_vms} is below the scenario's own "
-                        f"{len(names)} VMs")
+        raise PlanError(f"the most VMs to try ({request.max_vms}) is below the "
+                        f"scenario's own {len(names)} VMs", "max_vms")
+    points = 1
+    for values in request.sweep.values():
+        points *= len(values)
+    if points > MAX_SWEEP_POINTS:
+        raise PlanError(f"the sweep has {points} points; at most {MAX_SWEEP_POINTS}",
+                        "sweep")
     for key in request.sweep:
         if key not in SWEEP_KEYS:
             raise PlanError(f"cannot sweep '{key}'; choose from "
-                            + ", ".join(SWEEP_KEYS))
+                            + ", ".join(SWEEP_KEYS), "sweep")
     if isinstance(request.static_size, str) and request.static_size not in (
             "peak", "maximum", "startup"):
-        raise PlanError("the static size is peak, maximum, startup or a number of MB")
+        raise PlanError("the static size is peak, maximum, startup or a number of MB",
+                        "static_size")
     return template
 
 
@@ -185,7 +195,7 @@ def with_template_settings(scenario: Scenario, template: str,
         check_memory_settings(scenario.vms[i].memory.model_validate(memory),
                               scenario.host.version, template)
     except MemoryChangeError as err:
-        raise PlanError(f"sweep point {label}: {err.reason}") from None
+        raise PlanError(f"sweep point {label}: {err.reason}", "sweep") from None
     return parse_scenario(data, f"sweep point {label}")
 
 
@@ -221,12 +231,12 @@ def plan(scenario: Scenario, request: PlanRequest, executor: Executor | None = N
             _Job(base, Mode.DYNAMIC, CountSearch(max_copies))]
     points = [(point, spec_for(with_template_settings(scenario, template, point)))
               for point in sweep_points(request)]  # every point checked before any run
-    _run_jobs(jobs, executor, progress, cancel)
+    done = _run_jobs(jobs, executor, progress, cancel)
     if points:  # each point starts from the plan's own answer (see search.py)
         hint = jobs[1].search.answer.copies
         sweep_jobs = [_Job(spec, Mode.DYNAMIC, CountSearch(max_copies, hint), point)
                       for point, spec in points]
-        _run_jobs(sweep_jobs, executor, progress, cancel)
+        _run_jobs(sweep_jobs, executor, progress, cancel, done)
         jobs += sweep_jobs
     static, dynamic = jobs[0].search, jobs[1].search
     sweep = [_sweep_row(job, static.answer) for job in jobs[2:]]
@@ -243,11 +253,10 @@ def _sweep_row(job: _Job, static: Answer) -> dict[str, object]:
 
 def _run_jobs(jobs: list[_Job], executor: Executor,
               progress: Callable[[int, str], None] | None,
-              cancel: threading.Event | None) -> None:
+              cancel: threading.Event | None, done: int = 0) -> int:
     """Advance every search until each has its answer, one simulation per search in
-    flight."""
+    flight; returns ``done`` plus the simulations run (progress counts on)."""
     running: dict[Future, _Job] = {}
-    done = 0
 
     def feed(job: _Job) -> None:
         count = job.search.next_count()
@@ -271,3 +280,4 @@ def _run_jobs(jobs: list[_Job], executor: Executor,
                 fits = "fits" if result.verdict.fits else "does not fit"
                 progress(done, f"{job.mode.value}: {result.vms} VMs {fits}")
             feed(job)
+    return done
