@@ -94,19 +94,33 @@ def contended_step(
     (``floor``), then up to ``target``. The result is 2 MB aligned, within [minimum, target or
     the shrink limit], and sums to at most ``max(pool_mb, sum(minimum))``.
     """
-    desired = uncontended_step(assigned, target, rate)
-    keep = np.maximum(minimum, assigned - rate)
-    if keep.sum() > pool_mb:
+    total = np.add.reduce  # as ndarray.sum, without the method's Python wrapper
+    shrunk = np.subtract(assigned, rate, dtype=float)  # float: later steps are in place
+    desired = np.maximum(target, shrunk)  # uncontended_step
+    keep = np.maximum(minimum, shrunk, out=shrunk)
+    kept = total(keep)
+    if kept > pool_mb:
         # The pool shrank under the VMs (host settings changed): fall back to
         # their minimums, which always hold.
         keep = np.minimum(keep, minimum)
-    spare = pool_mb - keep.sum()
-    to_demand = np.clip(floor, keep, desired) - keep
-    to_buffer = desired - keep - to_demand
+        kept = total(keep)
+    spare = pool_mb - kept
+    # np.clip(floor, keep, desired) - keep, without np.clip's Python wrapper
+    to_demand = np.maximum(floor, keep)
+    np.minimum(to_demand, desired, out=to_demand)
+    to_demand -= keep
+    to_buffer = np.subtract(desired, keep, out=desired)
+    to_buffer -= to_demand
     give_demand = weighted_fill(to_demand, spare, claims)
-    spare -= give_demand.sum()
+    spare -= total(give_demand)
     give_buffer = weighted_fill(to_buffer, max(spare, 0.0), claims)
-    return align_down(keep + give_demand + give_buffer)
+    # align_down(keep + give_demand + give_buffer), in place
+    got = np.add(keep, give_demand, out=to_demand)
+    got += give_buffer
+    got *= 0.5
+    np.floor(got, out=got)
+    got *= 2.0
+    return got
 
 
 class WeightClaims(NamedTuple):
@@ -135,20 +149,32 @@ def weighted_fill(need: np.ndarray, budget: float, claims: WeightClaims) -> np.n
     a VM's need or, in all, the budget.
     """
     need = np.maximum(need, 0.0)
-    give = np.zeros_like(need)
-    order = claims.order[need[claims.order] > 0]
-    if budget <= 0 or order.size == 0:
-        return give
-    claim = claims.claim[order]
-    n = need[order]
-    need_before = np.cumsum(n) - n  # sequential sums: a plain loop gets the same bits
-    weighted = np.cumsum(claim * n)
+    if budget <= 0:
+        return np.zeros(need.shape, need.dtype)
+    n = need.take(claims.order)
+    wants = n > 0
+    order = claims.order.compress(wants)
+    if order.size == 0:
+        return np.zeros(need.shape, need.dtype)
+    n = n.compress(wants)
+    # np.cumsum's sequential sums (a plain loop gets the same bits), without its wrapper
+    need_before = np.add.accumulate(n)
+    need_before -= n
     if need_before[-1] + n[-1] <= budget:
-        give[order] = n
-        return give
+        return need  # every need fits
+    claim = claims.claim.take(order)
+    claimed = claim * n
+    weighted = np.add.accumulate(claimed)
     # If the k highest claims are served in full, the rest share at this scale; the
     # answer is the first k whose next VM would not be served in full.
-    scale = (budget - need_before) / (weighted[-1] - (weighted - claim * n))
-    k = int(np.argmax(scale * claim < 1.0))
-    give[order] = n * np.minimum(scale[k] * claim, 1.0)
+    rest = np.subtract(weighted, claimed, out=claimed)
+    np.subtract(weighted[-1], rest, out=rest)
+    scale = np.subtract(budget, need_before, out=need_before)
+    scale /= rest
+    k = int((scale * claim < 1.0).argmax())
+    share = np.multiply(claim, scale[k], out=claim)
+    np.minimum(share, 1.0, out=share)
+    share *= n
+    give = np.zeros(need.shape, need.dtype)
+    give[order] = share
     return give

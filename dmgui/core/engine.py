@@ -415,20 +415,28 @@ class Simulation(StartAdmission):
         np.multiply(demand, v.buffer_factor * 0.5, out=target)  # align up to 2 MB:
         np.ceil(target, out=target)  # ceil(x / 2) * 2
         target *= 2.0
-        np.clip(target, lo, hi, out=target)
+        np.maximum(target, lo, out=target)  # np.clip(target, lo, hi), quicker
+        np.minimum(target, hi, out=target)
         pool = v.free_pool_mb(self.host)
         claims = balancer.weight_claims(v.weight)
         a = v.assigned.copy()
         total = np.add.reduce
         hot = HotAdd(v, lo < hi, self.host.hot_add_delay_s, target)
+        floor = np.empty_like(a)
         for k in range(target.shape[0]):
             row, tk = out[k], hot.limit(k, target[k])
             np.subtract(a, rate, out=row)
             np.maximum(row, tk, out=row)
-            if total(row) > pool:
-                floor = np.minimum(np.clip(balancer.align_up(demand[k]), lo, hi), tk)
+            contended = total(row) > pool
+            if contended:  # floor = min(clip(align_up(demand), lo, hi), tk), in place
+                np.multiply(demand[k], 0.5, out=floor)
+                np.ceil(floor, out=floor)
+                floor *= 2.0
+                np.maximum(floor, lo, out=floor)
+                np.minimum(floor, hi, out=floor)
+                np.minimum(floor, tk, out=floor)
                 row[:] = balancer.contended_step(a, floor, tk, lo, rate, claims, pool)
-            hot.grew(row)
+            hot.grew(row, contended)
             a = row
         v.assigned[:] = a
         hot.store()
