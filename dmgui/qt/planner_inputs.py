@@ -6,6 +6,10 @@ Every field goes through the parser ``dmgui plan`` uses for the same option
 whole request through :func:`~dmgui.core.planning.planner.check_request`, so the GUI
 refuses exactly what the CLI refuses. A bad field shows the parser's one line under it
 and :attr:`PlannerInputs.request` is None until every field is good.
+
+The advisor (``dmgui advise``) asks the same question without the static size and the
+sweeps: :attr:`PlannerInputs.advice_request` is its request, None while a field it
+uses is bad (a bad sweep does not stop it) or no VM has Dynamic Memory.
 """
 
 from __future__ import annotations
@@ -32,9 +36,9 @@ from dmgui.core.planning.criterion import Criterion
 from dmgui.core.planning.executors import default_workers
 from dmgui.core.planning.planner import (
     DEFAULT_MAX_VMS,
+    MAX_SWEEP_POINTS,
     SWEEP_KEYS,
     PlanRequest,
-    MAX_SWEEP_POINTS,
     check_request,
     sweep_points,
     with_template_settings,
@@ -60,6 +64,9 @@ CRITERIA = {
 SWEEP_UNITS = {"buffer": "%", "startup": "MB", "minimum": "MB", "maximum": "MB",
                "weight": ""}
 _HELP = "QLabel { color: #555555; } QLabel:disabled { color: #a0a0a0; }"
+#: The fields the advisor uses (the static size and the sweeps do not apply).
+ADVICE_FIELDS = frozenset({"template", "criterion", "tolerance", "horizon", "max_vms"})
+NO_DYNAMIC_MEMORY = "the scenario has no Dynamic Memory VM to advise"
 
 
 class PlannerInputs(QWidget):
@@ -78,6 +85,8 @@ class PlannerInputs(QWidget):
         super().__init__(parent)
         self._scenario = scenario
         self.request: PlanRequest | None = None
+        self.advice_request: PlanRequest | None = None
+        self.advice_problem = ""
         self.errors: dict[str, str] = {}
         self._errors: dict[str, QLabel] = {}
         self._build()
@@ -106,10 +115,12 @@ class PlannerInputs(QWidget):
     @Slot()
     def validate(self) -> None:
         """Parse every field, show each problem under its field, update
-        :attr:`request` (None while any field is bad) and emit :attr:`changed`."""
+        :attr:`request` (None while any field is bad) and :attr:`advice_request`,
+        and emit :attr:`changed`."""
         problems: dict[str, str] = {}
         values = {key: _parsed(parse, text, key, problems)
                   for key, parse, text in self._field_texts()}
+        self._validate_advice(values, problems)
         sweep = self._sweep(problems)
         self.request = None
         if not problems:
@@ -128,6 +139,26 @@ class PlannerInputs(QWidget):
             label.setVisible(key in problems)
         self._criterion_help.setText(CRITERIA[Criterion(self.criterion.currentData())][1])
         self.changed.emit()
+
+    def _validate_advice(self, values: dict, problems: dict[str, str]) -> None:
+        """The advisor's request, from the fields it uses (their problems are added)."""
+        self.advice_request = None
+        self.advice_problem = ""
+        if ADVICE_FIELDS & problems.keys():
+            return
+        request = PlanRequest(
+            template=self.template.currentText() or None,
+            criterion=values["criterion"], tolerance=values["tolerance"],
+            horizon_s=values["horizon"], max_vms=values["max_vms"])
+        try:
+            check_request(self._scenario, request)
+        except PlanError as err:
+            problems[self._field_of(err)] = str(err)
+            return
+        if not any(vm.memory.dynamic_memory_enabled for vm in self._scenario.vms):
+            self.advice_problem = NO_DYNAMIC_MEMORY
+            return
+        self.advice_request = request
 
     # -- construction ----------------------------------------------------------------
 

@@ -94,3 +94,14 @@ def test_measure_reports_whether_each_vm_met_the_criterion():
 def test_a_scenario_without_dynamic_memory_has_nothing_to_advise():
     with pytest.raises(PlanError, match="no Dynamic Memory VM"):
         advise(_one(constant(500), static(1024)), PlanRequest(horizon_s=600))
+
+
+def test_a_set_cancel_event_stops_the_advice():
+    import threading
+
+    from dmgui.core.planning.planner import PlanCancelled
+
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(PlanCancelled):
+        advise(_one(constant(500)), PlanRequest(horizon_s=HORIZON), cancel=stop)

@@ -11,11 +11,12 @@ Dynamic Memory, so the answer adds 6 copies.
 from __future__ import annotations
 
 import itertools
+import multiprocessing
 import time
 from concurrent.futures import Executor, Future
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QSettings, QSize, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 # tests/ is not a package: pytest puts this folder on sys.path.
@@ -44,6 +45,19 @@ PAPER = {
              "workload": {"kind": "constant", "mb": 500}}],
     "events": [],
 }
+
+
+#: Cancel must bring the window back within this (it polls every 50 ms).
+PROMPT_S = 1.0
+
+
+@pytest.fixture(autouse=True)
+def _no_remembered_size():
+    """Qt reads XDG_CONFIG_HOME once per process: a planner closed by another test
+    may have stored its size (see test_layout.py)."""
+    QSettings().clear()
+    yield
+    QSettings().clear()
 
 
 class Recorder:
@@ -263,6 +277,37 @@ def test_cancel_stops_the_plan_and_keeps_the_previous_answer(qtbot):
     assert win.add_button.isEnabled()
 
 
+def _cancel_promptly(qtbot, win) -> float:
+    """Press Cancel; the seconds until the window is ready again."""
+    started = time.monotonic()
+    qtbot.mouseClick(win.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not win.running, timeout=PLAN_MS)
+    return time.monotonic() - started
+
+
+def test_cancel_is_prompt_during_a_long_simulation(qtbot):
+    # A week on the paper host: one simulation takes seconds; with one worker it runs
+    # on the plan's own thread, which the window does not wait for.
+    win = paper_window(qtbot, horizon="7d")
+    qtbot.mouseClick(win.plan_button, Qt.MouseButton.LeftButton)
+    qtbot.wait(500)
+    assert win.running
+    assert _cancel_promptly(qtbot, win) < PROMPT_S
+    assert win.status.text().startswith("Cancelled after ")
+    assert win.plan_button.isEnabled() and win.inputs.isEnabled()
+
+
+@pytest.mark.slow
+def test_cancel_terminates_the_process_pool(qtbot):
+    win = paper_window(qtbot, horizon="7d", workers=2)
+    qtbot.mouseClick(win.plan_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(multiprocessing.active_children()) >= 2, timeout=PLAN_MS)
+    qtbot.wait(500)  # the workers are simulating
+    assert win.running
+    assert _cancel_promptly(qtbot, win) < PROMPT_S
+    assert multiprocessing.active_children() == []  # terminated, not left to finish
+
+
 def test_esc_cancels_a_running_plan_then_closes(qtbot):
     win = paper_window(qtbot, horizon="12h")
     qtbot.mouseClick(win.plan_button, Qt.MouseButton.LeftButton)
@@ -276,11 +321,25 @@ def test_esc_cancels_a_running_plan_then_closes(qtbot):
 
 
 def test_closing_during_a_plan_stops_it(qtbot):
-    win = paper_window(qtbot, horizon="12h")
+    win = paper_window(qtbot, horizon="7d")
     qtbot.mouseClick(win.plan_button, Qt.MouseButton.LeftButton)
     assert win.running
+    qtbot.wait(300)
+    started = time.monotonic()
     win.close()
+    assert time.monotonic() - started < PROMPT_S
     assert not win.running and not win.isVisible()
+
+
+def test_the_window_remembers_its_size(qtbot):
+    first = paper_window(qtbot)
+    assert first.size() == QSize(1180, 760)  # the first-run size
+    first.resize(760, 560)  # restoreGeometry keeps a window on the 800 × 600 screen
+    first.split.setSizes([300, 460])
+    first.close()
+    again = paper_window(qtbot)
+    assert again.size() == QSize(760, 560)
+    assert again.split.sizes()[0] == 300
 
 
 def test_a_failing_plan_is_a_message_not_a_crash(qtbot):
@@ -330,7 +389,7 @@ def test_open_planner_plans_the_document_and_adds_copies_to_it(qtbot, tmp_path):
         assert main.isWindowModified()
         # The next plan starts from the document as it is now.
         planner.start_plan()
-        assert len(planner.run._worker._scenario.vms) == 7
+        assert len(planner.run.job.scenario.vms) == 7
         planner.close()
         assert not planner.running
     finally:

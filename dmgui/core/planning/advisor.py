@@ -28,6 +28,7 @@ The method (docs/planner.md, "The advisor"):
 from __future__ import annotations
 
 import math
+import threading
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
@@ -44,7 +45,7 @@ from dmgui.core.memory import (
 from dmgui.core.planning.candidates import PlanError
 from dmgui.core.planning.criterion import Criterion
 from dmgui.core.planning.evaluate import BLOCK_S, judge_for
-from dmgui.core.planning.planner import PlanRequest, plan
+from dmgui.core.planning.planner import PlanCancelled, PlanRequest, plan
 from dmgui.core.scenario import Scenario, parse_scenario
 
 GROWTH_WINDOW_S = 60
@@ -106,9 +107,11 @@ class AdviceResult:
 
 
 def measure(scenario: Scenario, horizon_s: int, criterion: Criterion, tolerance: float,
-            seed: int | None = None) -> tuple[dict[str, DemandStats], dict[str, bool]]:
+            seed: int | None = None, cancel: threading.Event | None = None,
+            ) -> tuple[dict[str, DemandStats], dict[str, bool]]:
     """Simulate ``scenario`` as written; each VM's demand figures and whether it met
-    ``criterion`` (VMs that never ran are left out)."""
+    ``criterion`` (VMs that never ran are left out). Setting ``cancel`` stops it
+    between blocks (:class:`~dmgui.core.planning.planner.PlanCancelled`)."""
     sim = Simulation(scenario, seed=seed)
     judge = judge_for(scenario, tolerance, horizon_s)
     n = len(scenario.vms)
@@ -117,6 +120,8 @@ def measure(scenario: Scenario, horizon_s: int, criterion: Criterion, tolerance:
     tail = np.zeros((0, n))  # the last minute of the previous block
     boot = np.array([max(vm.boot_delay_s, STARTING_S) for vm in scenario.vms], float)
     for block in sim.run(horizon_s, block_s=BLOCK_S):
+        if cancel is not None and cancel.is_set():
+            raise PlanCancelled()
         judge.add(block)
         ready = judge.ready_at
         t = block.time[:, None].astype(float)
@@ -227,37 +232,40 @@ def apply_advice(scenario: Scenario, advice: list[Advice]) -> Scenario:
 
 
 def advise(scenario: Scenario, request: PlanRequest, executor: Executor | None = None,
-           progress=None) -> AdviceResult:
-    """Advise every Dynamic Memory VM of ``scenario`` and prove it (module docstring)."""
+           progress=None, cancel: threading.Event | None = None) -> AdviceResult:
+    """Advise every Dynamic Memory VM of ``scenario`` and prove it (module docstring).
+
+    ``progress`` and ``cancel`` work as for :func:`~dmgui.core.planning.planner.plan`.
+    """
     dm = [vm.name for vm in scenario.vms if vm.memory.dynamic_memory_enabled]
     if not dm:
         raise PlanError("the scenario has no Dynamic Memory VM to advise")
     stats, met = measure(scenario, request.horizon_s, request.criterion,
-                         request.tolerance, request.seed)
+                         request.tolerance, request.seed, cancel)
     failed = {name for name, ok in met.items() if not ok}
     advice = [advise_vm(scenario, name, stats[name], name in failed,
                         bool(failed - {name}))
               for name in dm if name in stats]
-    before = plan(scenario, request, executor, progress)
+    before = plan(scenario, request, executor, progress, cancel)
     result = _prove(scenario, request, advice, met, before.dynamic.max_vms, executor,
-                    progress)
+                    progress, cancel)
     result.template = before.template
     return result
 
 
 def _prove(scenario: Scenario, request: PlanRequest, advice: list[Advice],
            met_before: dict[str, bool], before: int | None, executor,
-           progress) -> AdviceResult:
+           progress, cancel=None) -> AdviceResult:
     """Keep the advice that breaks no VM that met the criterion and does not lower the
     density."""
     def check(candidate: list[Advice]) -> tuple[bool, int | None, str]:
         advised = apply_advice(scenario, candidate)
         _, met = measure(advised, request.horizon_s, request.criterion,
-                         request.tolerance, request.seed)
+                         request.tolerance, request.seed, cancel)
         broken = [name for name, ok in met.items() if not ok and met_before.get(name)]
         if broken:
             return False, None, f"with it {', '.join(broken)} fails the criterion"
-        after = plan(advised, request, executor, progress).dynamic.max_vms
+        after = plan(advised, request, executor, progress, cancel).dynamic.max_vms
         if (after or 0) < (before or 0):
             return False, after, f"it lowers the density from {before} to {after} VMs"
         return True, after, ""
