@@ -10,9 +10,9 @@ import sys
 import pytest
 
 from dmgui.cli import main, parse_duration
-from dmgui.core.report import CSV_COLUMNS
+from dmgui.core.formats.report import CSV_COLUMNS
+from dmgui.core.model.scenario import load_scenario
 from dmgui.core.resources import default_scenario_path
-from dmgui.core.scenario import load_scenario
 
 SMALL = {
     "schema_version": 1, "name": "Small",
@@ -148,7 +148,7 @@ def test_existing_csv_untouched_when_run_is_interrupted(small_scenario, tmp_path
     def explode(self, block):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("dmgui.core.summary.SummaryAccumulator.add", explode)
+    monkeypatch.setattr("dmgui.core.sim.summary.SummaryAccumulator.add", explode)
     assert main(["simulate", str(small_scenario), "--duration", "1m", "--csv", str(out)]) == 130
     assert out.read_text() == "precious\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv", "small.json"]
@@ -224,7 +224,7 @@ def test_the_default_scenario_runs_clean_for_a_day(tmp_path):
 
 
 def test_memory_tuning_is_harmless_and_reports_itself():
-    from dmgui.core.tuning import keep_freed_memory
+    from dmgui.core.sim.tuning import keep_freed_memory
     result = keep_freed_memory()
     assert isinstance(result, bool)
     if sys.platform.startswith("linux"):

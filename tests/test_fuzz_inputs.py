@@ -1,7 +1,7 @@
 """Property tests (hypothesis): every way a user can hand ``dmgui simulate`` bad input.
 
 Issue 7 made every input path go through one mechanism (``dmgui.core.files``,
-``dmgui.core.strict_json``, ``dmgui.core.scenario``, ``dmgui.core.args``). This file
+``dmgui.core.strict_json``, ``dmgui.core.model.scenario``, ``dmgui.core.args``). This file
 guards its contract against generated input rather than hand-picked examples:
 
 * a scenario file that is random bytes, random text, random JSON, or a valid
@@ -17,8 +17,8 @@ the outputs the user named exist or changed) or is refused with exit status 2,
 exactly one line on stderr starting with ``dmgui: error:``, no traceback, and no
 file created, removed or changed (hidden temporary files included). Nothing ever
 escapes :func:`dmgui.cli.main` as an exception, and
-:func:`dmgui.core.scenario.load_scenario` raises only a one-line
-:class:`~dmgui.core.scenario.ScenarioError` that names the file.
+:func:`dmgui.core.model.scenario.load_scenario` raises only a one-line
+:class:`~dmgui.core.model.scenario.ScenarioError` that names the file.
 
 "One line" means what :meth:`str.splitlines` means: no ``\\n``, ``\\r``, vertical
 tab, form feed, file/group/record separator, NEL, U+2028 or U+2029 inside it.
@@ -51,7 +51,7 @@ from hypothesis import strategies as st
 
 from dmgui.cli import build_parser, main
 from dmgui.core.args import UsageError
-from dmgui.core.scenario import Scenario, ScenarioError, load_scenario
+from dmgui.core.model.scenario import Scenario, ScenarioError, load_scenario
 
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED = sorted((REPO / "resources" / "scenarios").glob("*.json"))

@@ -173,7 +173,6 @@ def test_bad_advise_input_is_one_line_exit_2(paper, capsys, args, message):
 
 
 def test_an_interrupted_plan_leaves_no_worker_running(paper, tmp_path):
-    import os
     import signal
     import subprocess
     import sys

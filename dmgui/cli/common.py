@@ -49,8 +49,8 @@ def stop_on_signals() -> Iterator[None]:
 
 def load_scenario(path: str | None):
     """The scenario to simulate and its file's identity (never written over)."""
+    from dmgui.core.model.scenario import ScenarioError, read_scenario
     from dmgui.core.resources import default_scenario_path
-    from dmgui.core.scenario import ScenarioError, read_scenario
 
     try:
         return read_scenario(path or default_scenario_path())

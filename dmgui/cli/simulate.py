@@ -39,15 +39,15 @@ def add_parser(sub) -> None:
 
 def run_simulate(args: argparse.Namespace) -> int:
     """``dmgui simulate``: run the scenario, write CSV/JSON, print a summary table."""
-    from dmgui.core.engine import Simulation
-    from dmgui.core.report import (
+    from dmgui.core.formats.report import (
         CsvSampleWriter,
         sample_rows,
         summary_json_text,
         summary_table,
     )
-    from dmgui.core.summary import SummaryAccumulator
-    from dmgui.core.tuning import keep_freed_memory
+    from dmgui.core.sim.engine import Simulation
+    from dmgui.core.sim.summary import SummaryAccumulator
+    from dmgui.core.sim.tuning import keep_freed_memory
 
     keep_freed_memory()
     with stop_on_signals():

@@ -7,8 +7,8 @@ import re
 from collections.abc import Sequence
 from typing import NoReturn
 
-from dmgui.core.limits import MAX_SEED, MAX_SIM_SECONDS
-from dmgui.core.names import OneLineError
+from dmgui.core.model.limits import MAX_SEED, MAX_SIM_SECONDS
+from dmgui.core.model.names import OneLineError
 
 EXIT_BAD_INPUT = 2
 MAX_DURATION_S = MAX_SIM_SECONDS

@@ -6,10 +6,9 @@ import os
 from pathlib import Path
 
 from dmgui.core.files import FileId
-from dmgui.core.memory import MemorySettings
-from dmgui.core.names import copy_names
-from dmgui.core.resources import shipped_sample
-from dmgui.core.scenario import (
+from dmgui.core.model.memory import MemorySettings
+from dmgui.core.model.names import copy_names
+from dmgui.core.model.scenario import (
     Host,
     Scenario,
     VirtualMachine,
@@ -17,6 +16,7 @@ from dmgui.core.scenario import (
     read_scenario,
     save_scenario,
 )
+from dmgui.core.resources import shipped_sample
 
 
 class ScenarioDocument:

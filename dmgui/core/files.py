@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from dmgui.core.names import OneLineError
+from dmgui.core.model.names import OneLineError
 
 MAX_INPUT_BYTES = 256 * 1024 * 1024
 """The largest file dmgui reads (256 MB): far above any real scenario or log."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 
-from dmgui.core.names import OneLineError
+from dmgui.core.model.names import OneLineError
 
 
 class JsonProblem(OneLineError):

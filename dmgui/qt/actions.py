@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence
 
-from dmgui.core.states import VmState
+from dmgui.core.model.states import VmState
 from dmgui.qt.resources import icon
 
 _S = VmState

@@ -39,8 +39,8 @@ from dmgui.core.args import (
 )
 from dmgui.core.document import ScenarioDocument
 from dmgui.core.files import FileProblem, check_distinct
+from dmgui.core.model.scenario import ScenarioError
 from dmgui.core.resources import default_scenario_path
-from dmgui.core.scenario import ScenarioError
 from dmgui.qt.engine_worker import EngineController
 from dmgui.qt.main_window import MainWindow
 from dmgui.qt.resources import app_icon

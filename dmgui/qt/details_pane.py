@@ -9,10 +9,10 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QHBoxLayout, QLabel, QWidget
 
-from dmgui.core.frame import format_mb
-from dmgui.core.memory import MemorySettings, VersionProfile
-from dmgui.core.scenario import Host
-from dmgui.core.states import STATUS_LABELS
+from dmgui.core.model.memory import MemorySettings, VersionProfile
+from dmgui.core.model.scenario import Host
+from dmgui.core.model.states import STATUS_LABELS
+from dmgui.core.sim.frame import format_mb
 from dmgui.qt.host_dialog import profile_label
 from dmgui.qt.plain_text import mnemonic_text, plain_label
 from dmgui.qt.vm_table_model import NO_MEMORY_STATES, VmLive

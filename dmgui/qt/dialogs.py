@@ -22,14 +22,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dmgui.core.guest_os import GuestOs
-from dmgui.core.memory import (
+from dmgui.core.model.guest_os import GuestOs
+from dmgui.core.model.memory import (
     MemoryChangeError,
     MemorySettings,
     VersionProfile,
     check_memory_settings,
 )
-from dmgui.core.scenario import VirtualMachine
+from dmgui.core.model.scenario import VirtualMachine
 from dmgui.qt.dialog_parts import buttons, error_label, first_error, spin
 from dmgui.qt.host_dialog import HostSettingsDialog, profile_label
 from dmgui.qt.resources import app_icon

@@ -2,7 +2,7 @@
 
 The GUI never calls the worker's methods; it talks through :class:`EngineController`'s
 signals, which reach the worker's slots as queued calls on the worker thread. The worker
-answers with :class:`~dmgui.core.frame.Frame` snapshots (immutable, read-only arrays)
+answers with :class:`~dmgui.core.sim.frame.Frame` snapshots (immutable, read-only arrays)
 through ``frame_ready``; the viewer acknowledges each with ``frame_consumed``, and while
 two frames are unacknowledged the worker merges new blocks into one later frame.
 
@@ -21,10 +21,10 @@ import time
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
 
-from dmgui.core.engine import Simulation
-from dmgui.core.block import concat_blocks
-from dmgui.core.frame import Frame
-from dmgui.core.scenario import Scenario
+from dmgui.core.model.scenario import Scenario
+from dmgui.core.sim.block import concat_blocks
+from dmgui.core.sim.engine import Simulation
+from dmgui.core.sim.frame import Frame
 
 FASTEST = 0.0
 SPEEDS = (1.0, 10.0, 60.0, 600.0, FASTEST)

@@ -6,8 +6,8 @@ from PySide6.QtCore import QSize
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
 
-from dmgui.core.frame import format_uptime
-from dmgui.core.states import EventRecord
+from dmgui.core.model.states import EventRecord
+from dmgui.core.sim.frame import format_uptime
 from dmgui.qt.plain_text import plain_tooltip
 
 _PROBLEMS = {"start_failed", "set_memory_refused", "ignored", "engine_error"}

@@ -2,7 +2,7 @@
 
 The reserve and the overhead are either *Automatic* (what dmgui estimates for such a
 host, shown as "Automatic (N MB)") or a typed number that the simulation uses exactly;
-see :mod:`dmgui.core.capacity`. A reserve of 0 MB gets a visible warning.
+see :mod:`dmgui.core.model.capacity`. A reserve of 0 MB gets a visible warning.
 """
 
 from __future__ import annotations
@@ -26,13 +26,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dmgui.core.capacity import (
+from dmgui.core.model.capacity import (
     OVERHEAD_FIRST_GB_MB,
     OVERHEAD_PER_GB_MB,
     auto_reserve_mb,
 )
-from dmgui.core.memory import VersionProfile
-from dmgui.core.scenario import Host, ScenarioError
+from dmgui.core.model.memory import VersionProfile
+from dmgui.core.model.scenario import Host, ScenarioError
 from dmgui.qt.dialog_parts import buttons, error_label, first_error, spin
 from dmgui.qt.plain_text import window_title_text
 from dmgui.qt.resources import app_icon, icon

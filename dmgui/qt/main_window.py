@@ -19,18 +19,33 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import (
-    QByteArray, QItemSelection, QItemSelectionModel, QSettings, QSortFilterProxyModel, Qt,
+    QByteArray,
+    QItemSelection,
+    QItemSelectionModel,
+    QSettings,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+    Slot,
 )
-from PySide6.QtCore import Signal, Slot
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView, QDockWidget, QHeaderView, QLabel, QMainWindow, QMenu, QSplitter,
-    QTableView, QTabWidget, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QDockWidget,
+    QHeaderView,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
 )
 
 from dmgui.core.document import ScenarioDocument
-from dmgui.core.frame import Frame
-from dmgui.core.states import VmState, holds_memory
+from dmgui.core.model.states import VmState, holds_memory
+from dmgui.core.sim.frame import Frame
 from dmgui.qt.actions import AppActions
 from dmgui.qt.actions_pane import ActionsPane
 from dmgui.qt.details_pane import DetailsPane

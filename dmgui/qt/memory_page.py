@@ -4,7 +4,7 @@
 Minimum field (spec §1.2); 2012 R2 and 2016 have "RAM:" plus an "Enable Dynamic
 Memory" check box with Minimum and Maximum (spec §1.3). The page only holds a
 draft: the spin boxes accept any number so that Hyper-V's rules
-(:func:`dmgui.core.memory.check_memory_change`), not the widgets, reject bad values.
+(:func:`dmgui.core.model.memory.check_memory_change`), not the widgets, reject bad values.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dmgui.core.memory import (
+from dmgui.core.model.memory import (
     RUNNING_INFO,
     MemorySettings,
     VersionProfile,
@@ -133,7 +133,7 @@ class MemoryPage(QWidget):
         The host version whose page layout and rules apply.
     running:
         The VM was running when the dialog opened: fields that may not change
-        (:func:`~dmgui.core.memory.runtime_editable_fields`) are disabled and an
+        (:func:`~dmgui.core.model.memory.runtime_editable_fields`) are disabled and an
         info bar says so.
     parent:
         The Qt parent.

@@ -21,9 +21,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dmgui.core.limits import MAX_SCENARIO_NAME, MAX_VM_NAME
-from dmgui.core.names import check_display_name, copy_names
-from dmgui.core.scenario import ScenarioError
+from dmgui.core.model.limits import MAX_SCENARIO_NAME, MAX_VM_NAME
+from dmgui.core.model.names import check_display_name, copy_names
+from dmgui.core.model.scenario import ScenarioError
 from dmgui.qt.dialog_parts import buttons, error_label, first_error
 from dmgui.qt.plain_text import plain_label, window_title_text
 from dmgui.qt.resources import app_icon

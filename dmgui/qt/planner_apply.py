@@ -2,7 +2,7 @@
 document, VM by VM, as the Settings dialog applies them (issue 9 §3).
 
 Hyper-V's rules still apply. Each change is checked first with
-:func:`~dmgui.core.memory.check_memory_change` against the VM's settings and state now
+:func:`~dmgui.core.model.memory.check_memory_change` against the VM's settings and state now
 (while a VM runs, Startup may not change and Minimum may only go down; on 2008 R2 SP1
 nothing may change); those that pass go through ``window.commands.apply_memory`` (the
 document becomes unsaved and the engine gets the settings), the others come back as
@@ -15,8 +15,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from dmgui.core.memory import MemoryChangeError, MemorySettings, check_memory_change
-from dmgui.core.states import VmState
+from dmgui.core.model.memory import (
+    MemoryChangeError,
+    MemorySettings,
+    check_memory_change,
+)
+from dmgui.core.model.states import VmState
 
 if TYPE_CHECKING:
     from dmgui.qt.main_window import MainWindow

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from dmgui.core.args import parse_duration
+from dmgui.core.model.scenario import Scenario
 from dmgui.core.planning import options
 from dmgui.core.planning.candidates import PlanError
 from dmgui.core.planning.criterion import Criterion
@@ -43,7 +44,6 @@ from dmgui.core.planning.planner import (
     sweep_points,
     with_template_settings,
 )
-from dmgui.core.scenario import Scenario
 from dmgui.qt.dialog_parts import error_label
 from dmgui.qt.plain_text import set_plain
 

@@ -45,8 +45,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dmgui.core.model.scenario import Scenario
 from dmgui.core.planning.executors import local_executor
-from dmgui.core.scenario import Scenario
 from dmgui.qt.plain_text import plain_label, set_plain, window_title_text
 from dmgui.qt.planner_advice import AdviceResults
 from dmgui.qt.planner_apply import AdviceChange, Refusal, apply_to_window

@@ -34,14 +34,16 @@ from queue import Empty, SimpleQueue
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
+from dmgui.core.model.scenario import Scenario
 from dmgui.core.planning.advisor import advise
 from dmgui.core.planning.candidates import PlanError
 from dmgui.core.planning.executors import ExecutorError, local_executor, stop_executor
 from dmgui.core.planning.planner import PlanCancelled, PlanRequest, plan
-from dmgui.core.scenario import Scenario
 
 ExecutorFactory = Callable[[int], Executor]
 #: Seconds between the worker's looks at the job (progress, done, Cancel).
+#: Longest wait for a cancelled job's thread to stop, s.
+JOIN_S = 5.0
 POLL_S = 0.05
 
 
@@ -153,6 +155,9 @@ class PlanWorker(QObject):
         while not job.done.wait(POLL_S):
             self._relay(job)
             if self.cancel_event.is_set():
+                # The job stops at its next engine block (or pool poll); wait for it,
+                # so no simulation runs on while the run's Qt objects are torn down.
+                job.done.wait(JOIN_S)
                 raise PlanCancelled()
         self._relay(job)
         if isinstance(job.error, Exception):

@@ -16,7 +16,7 @@ from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
-from dmgui.core.frame import Frame
+from dmgui.core.sim.frame import Frame
 from dmgui.qt.plots.history import PlotHistory
 from dmgui.qt.plots.host_tab import HostTab
 from dmgui.qt.plots.overview_tab import OverviewTab
@@ -146,9 +146,9 @@ def _preview() -> None:  # pragma: no cover - development aid (style.md §5.15)
 
     from PySide6.QtWidgets import QApplication
 
-    from dmgui.core.engine import Simulation
+    from dmgui.core.model.scenario import load_scenario
     from dmgui.core.resources import default_scenario_path
-    from dmgui.core.scenario import load_scenario
+    from dmgui.core.sim.engine import Simulation
 
     app = QApplication(sys.argv)
     sim = Simulation(load_scenario(default_scenario_path()))

@@ -6,8 +6,8 @@ from functools import cache
 
 from PySide6.QtGui import QIcon
 
+from dmgui.core.model.states import VmState
 from dmgui.core.resources import resource_path
-from dmgui.core.states import VmState
 
 
 @cache

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Slot
 
-from dmgui.core.frame import Frame
-from dmgui.core.scenario import Host
-from dmgui.core.states import VmState
+from dmgui.core.model.scenario import Host
+from dmgui.core.model.states import VmState
+from dmgui.core.sim.frame import Frame
 from dmgui.qt.host_dialog import HostSettingsDialog
 from dmgui.qt.name_dialogs import ScenarioNameDialog
 from dmgui.qt.planner_window import open_planner

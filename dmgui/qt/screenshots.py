@@ -19,7 +19,7 @@ from dmgui.core.files import (
     resolve_output,
     write_bytes,
 )
-from dmgui.core.states import VmState
+from dmgui.core.model.states import VmState
 
 if TYPE_CHECKING:
     from dmgui.qt.main_window import MainWindow

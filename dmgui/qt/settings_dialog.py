@@ -6,8 +6,8 @@ Workload and Guest (:mod:`dmgui.qt.simulation_pages`); :mod:`dmgui.qt.vm_pages`
 holds the last four. Other items show a "not simulated" page.
 
 The dialog edits a draft. Apply and OK check every page: the Memory page with
-Hyper-V's rules (:func:`dmgui.core.memory.check_memory_change`), the others with the
-scenario's models and the runtime rules (:func:`dmgui.core.reconfigure.vm_edit_problem`).
+Hyper-V's rules (:func:`dmgui.core.model.memory.check_memory_change`), the others with the
+scenario's models and the runtime rules (:func:`dmgui.core.sim.reconfigure.vm_edit_problem`).
 A problem shows an "Error applying <page> changes" box and keeps every edit in place
 (spec §1.4). Accepted memory goes out as :attr:`SettingsDialog.settings_applied`, the
 other fields as :attr:`SettingsDialog.vm_changed`; whoever applies them may still
@@ -38,15 +38,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dmgui.core.memory import (
+from dmgui.core.model.memory import (
     FAILED_TO_MODIFY,
     MemoryChangeError,
     MemorySettings,
     VersionProfile,
     check_memory_change,
 )
-from dmgui.core.scenario import VirtualMachine
-from dmgui.core.states import VmState
+from dmgui.core.model.scenario import VirtualMachine
+from dmgui.core.model.states import VmState
 from dmgui.qt.memory_page import MemoryPage
 from dmgui.qt.plain_text import ask, plain_message_box, window_title_text
 from dmgui.qt.resources import app_icon, state_icon
@@ -83,7 +83,7 @@ class VmChoice:
     settings:
         Its memory settings now.
     state:
-        Its :class:`~dmgui.core.states.VmState` now (any state but Off counts as
+        Its :class:`~dmgui.core.model.states.VmState` now (any state but Off counts as
         running: the runtime rules apply).
     integration_services:
         Whether its guest has the integration services (used without ``vm``).

@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dmgui.core.guest_os import GuestOs
-from dmgui.core.memory import VersionProfile
+from dmgui.core.model.guest_os import GuestOs
+from dmgui.core.model.memory import VersionProfile
 
 NOT_SIMULATED = "dmgui does not simulate this setting."
 # The Integration Services item's second line. Hyper-V Manager reads "All services

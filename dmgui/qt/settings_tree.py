@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dmgui.core.memory import VersionProfile
+from dmgui.core.model.memory import VersionProfile
 from dmgui.qt.resources import icon
 from dmgui.qt.settings_pages import integration_text, placeholder_page
 from dmgui.qt.simulation_pages import SIMULATION_NOTE, SIMULATION_SECTION

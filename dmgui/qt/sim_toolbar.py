@@ -6,7 +6,7 @@ from PySide6.QtCore import Signal, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QComboBox, QLabel, QToolBar, QWidget
 
-from dmgui.core.frame import format_uptime
+from dmgui.core.sim.frame import format_uptime
 from dmgui.qt.engine_worker import FASTEST, SPEEDS
 
 DEFAULT_SPEED = 60.0

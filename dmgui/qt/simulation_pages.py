@@ -2,8 +2,8 @@
 
 Hyper-V has no such pages: a real guest runs its own workload and is whatever OS
 was installed. Here the Workload page edits the VM's demand model
-(:mod:`dmgui.core.workloads`) and the Guest page its guest OS
-(:mod:`dmgui.core.guest_os`, with New VM's Best-Practices-style advice), the boot
+(:mod:`dmgui.core.model.workloads`) and the Guest page its guest OS
+(:mod:`dmgui.core.model.guest_os`, with New VM's Best-Practices-style advice), the boot
 delay of its Dynamic Memory driver and shows its generation. Each page says so at
 the top, and the tree lists them in a section of their own.
 """
@@ -22,9 +22,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dmgui.core.guest_os import GuestOs, guest_warnings
-from dmgui.core.memory import MemorySettings, VersionProfile
-from dmgui.core.workloads import Workload
+from dmgui.core.model.guest_os import GuestOs, guest_warnings
+from dmgui.core.model.memory import MemorySettings, VersionProfile
+from dmgui.core.model.workloads import Workload
 from dmgui.qt.settings_pages import note_bar, page_layout, wrapped
 from dmgui.qt.workload_editor import WorkloadEditor
 
@@ -92,7 +92,7 @@ def advice_label() -> QLabel:
 
 def show_advice(label: QLabel, guest: GuestOs | None, settings: MemorySettings,
                 profile: VersionProfile) -> None:
-    """:func:`~dmgui.core.guest_os.guest_warnings` in ``label`` (hidden if none)."""
+    """:func:`~dmgui.core.model.guest_os.guest_warnings` in ``label`` (hidden if none)."""
     advice = guest_warnings(guest, settings, profile)
     label.setText("\n".join(advice))
     label.setVisible(bool(advice))

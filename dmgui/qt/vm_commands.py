@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Slot
 
-from dmgui.core.states import VmState
+from dmgui.core.model.states import VmState
 from dmgui.qt.actions import allows
 from dmgui.qt.name_dialogs import AddCopiesDialog
 

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Slot
 
 from dmgui.core.document import ScenarioDocument
-from dmgui.core.reconfigure import vm_edit_problem
-from dmgui.core.scenario import Scenario
-from dmgui.core.states import VmState
+from dmgui.core.model.scenario import Scenario
+from dmgui.core.model.states import VmState
+from dmgui.core.sim.reconfigure import vm_edit_problem
 
 if TYPE_CHECKING:
     from dmgui.qt.settings_dialog import SettingsDialog

@@ -2,9 +2,9 @@
 
 Integration Services and Automatic Start Action (Hyper-V pages), Workload and Guest
 (dmgui's Simulation pages). :class:`VmPages` loads a
-:class:`~dmgui.core.scenario.VirtualMachine` into them, tells which of its fields the
+:class:`~dmgui.core.model.scenario.VirtualMachine` into them, tells which of its fields the
 user changed, and checks those changes as the scenario and the engine will
-(:func:`dmgui.core.reconfigure.vm_edit_problem`), naming the page and the field of
+(:func:`dmgui.core.sim.reconfigure.vm_edit_problem`), naming the page and the field of
 a problem so the dialog can show it there and keep every edit.
 """
 
@@ -14,10 +14,10 @@ from pydantic import ValidationError
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QWidget
 
-from dmgui.core.memory import MemorySettings, VersionProfile
-from dmgui.core.reconfigure import OFF_ONLY_FIELDS, vm_edit_problem
-from dmgui.core.scenario import VirtualMachine
-from dmgui.core.states import VmState
+from dmgui.core.model.memory import MemorySettings, VersionProfile
+from dmgui.core.model.scenario import VirtualMachine
+from dmgui.core.model.states import VmState
+from dmgui.core.sim.reconfigure import OFF_ONLY_FIELDS, vm_edit_problem
 from dmgui.qt.settings_pages import (
     START_ITEM,
     AutomaticStartPage,

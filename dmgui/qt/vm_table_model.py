@@ -7,9 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
-from dmgui.core.frame import Frame, format_mb, format_uptime
-from dmgui.core.scenario import Scenario
-from dmgui.core.states import STATUS_LABELS, VmState
+from dmgui.core.model.scenario import Scenario
+from dmgui.core.model.states import STATUS_LABELS, VmState
+from dmgui.core.sim.frame import Frame, format_mb, format_uptime
 from dmgui.qt.plain_text import plain_tooltip
 from dmgui.qt.resources import state_icon
 

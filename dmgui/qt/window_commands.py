@@ -17,11 +17,11 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 from dmgui import __version__
 from dmgui.core.document import ScenarioDocument
 from dmgui.core.files import FileProblem, describe_os_error
-from dmgui.core.memory import MemorySettings
-from dmgui.core.reconfigure import reconfigure_problem
+from dmgui.core.model.memory import MemorySettings
+from dmgui.core.model.scenario import Host, Scenario, ScenarioError
+from dmgui.core.model.states import EventRecord, MemoryStatus, VmState
 from dmgui.core.resources import samples_folder, shipped_sample
-from dmgui.core.scenario import Host, Scenario, ScenarioError
-from dmgui.core.states import EventRecord, MemoryStatus, VmState
+from dmgui.core.sim.reconfigure import reconfigure_problem
 from dmgui.qt.dialogs import NewVmDialog
 from dmgui.qt.plain_text import ask, plain_message_box
 from dmgui.qt.scenario_commands import ScenarioCommands

@@ -1,6 +1,6 @@
 """The workload editor shared by New Virtual Machine and the Settings dialog.
 
-A workload (:mod:`dmgui.core.workloads`) is what dmgui simulates inside the guest:
+A workload (:mod:`dmgui.core.model.workloads`) is what dmgui simulates inside the guest:
 its committed memory over time. The editor offers every kind but a recorded trace
 (a list of points: only a scenario file gives one, and the editor keeps it as it is).
 New VM shows each kind's two main numbers; the Settings dialog shows them all.
@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dmgui.core.workloads import (
+from dmgui.core.model.workloads import (
     BootSpikeWorkload,
     BurstyWorkload,
     ConstantWorkload,

@@ -51,12 +51,12 @@ try:
 except ImportError:  # pragma: no cover - Windows
     resource = None
 
-from dmgui.core.engine import Simulation
-from dmgui.core.memory import VersionProfile
-from dmgui.core.report import sample_rows
-from dmgui.core.scenario import Scenario
-from dmgui.core.summary import SummaryAccumulator
-from dmgui.core.tuning import keep_freed_memory
+from dmgui.core.formats.report import sample_rows
+from dmgui.core.model.memory import VersionProfile
+from dmgui.core.model.scenario import Scenario
+from dmgui.core.sim.engine import Simulation
+from dmgui.core.sim.summary import SummaryAccumulator
+from dmgui.core.sim.tuning import keep_freed_memory
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from reference_loop import VmState, run_reference  # noqa: E402

@@ -33,7 +33,7 @@ from PySide6.QtCore import QElapsedTimer, QObject, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from dmgui.core.document import ScenarioDocument  # noqa: E402
-from dmgui.core.scenario import parse_scenario  # noqa: E402
+from dmgui.core.model.scenario import parse_scenario  # noqa: E402
 from dmgui.qt.engine_worker import FASTEST, EngineController  # noqa: E402
 from dmgui.qt.main_window import MainWindow  # noqa: E402
 

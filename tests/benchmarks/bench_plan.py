@@ -27,10 +27,10 @@ import argparse
 import time
 
 from dmgui.core.args import parse_duration
+from dmgui.core.model.scenario import load_scenario
 from dmgui.core.planning.executors import default_workers, local_executor
 from dmgui.core.planning.planner import PlanRequest, PlanResult, plan
 from dmgui.core.resources import default_scenario_path
-from dmgui.core.scenario import load_scenario
 
 SWEEP = {"buffer": [5, 10, 15, 20, 25, 30, 40, 50, 75, 100], "startup": [512, 1024]}
 

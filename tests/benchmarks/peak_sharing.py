@@ -11,9 +11,9 @@ import sys
 
 import numpy as np
 
+from dmgui.core.model.scenario import load_scenario
 from dmgui.core.planning.candidates import start_times
-from dmgui.core.scenario import load_scenario
-from dmgui.core.workload_bank import WorkloadBank
+from dmgui.core.sim.workload_bank import WorkloadBank
 
 
 def sharing(path: str, horizon_s: int = 86400) -> tuple[float, float]:

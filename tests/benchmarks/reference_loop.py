@@ -1,7 +1,7 @@
 """A straightforward per-VM, pure-Python version of the engine's tick.
 
 This is the yardstick of ``bench_engine.py``: the same tick semantics as
-:mod:`dmgui.core.engine` / :mod:`dmgui.core.balancer` / :mod:`dmgui.core.block`,
+:mod:`dmgui.core.sim.engine` / :mod:`dmgui.core.sim.balancer` / :mod:`dmgui.core.sim.block`,
 written the obvious way, ``for tick: for vm:`` over plain Python floats and lists.
 It covers the balancing ticks between events and lifecycle transitions (what the
 engine's ``_run_segment`` does); starting, stopping and admission are not
@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-# Memory Status codes (dmgui.core.states.MemoryStatus); repeated here on purpose so
+# Memory Status codes (dmgui.core.model.states.MemoryStatus); repeated here on purpose so
 # the loop has no numpy/enum in it.
 NONE, OK, LOW, WARNING, PAGING = 0, 1, 2, 3, 4
 
@@ -196,7 +196,7 @@ def _contended(vms: list[VmState], groups: list[int], floor: list[float],
 
 def _weighted_fill(need: dict[int, float], budget: float,
                    vms: list[VmState]) -> dict[int, float]:
-    """The same water-filling as dmgui.core.balancer.weighted_fill, one VM at a time."""
+    """The same water-filling as dmgui.core.sim.balancer.weighted_fill, one VM at a time."""
     give = dict.fromkeys(need, 0.0)
     order = sorted((i for i in need if need[i] > 0),
                    key=lambda i: -(2.0 ** (vms[i].weight / 1000.0)))

@@ -11,9 +11,9 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from dmgui.core.block import Block
-from dmgui.core.engine import Simulation
-from dmgui.core.scenario import Scenario, parse_scenario
+from dmgui.core.model.scenario import Scenario, parse_scenario
+from dmgui.core.sim.block import Block
+from dmgui.core.sim.engine import Simulation
 
 
 def dm(

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from scenario_builders import constant, dm, host, scenario, static, trace, vm
 
 from dmgui.core.planning import advisor
 from dmgui.core.planning.advisor import advise, measure
 from dmgui.core.planning.candidates import PlanError
 from dmgui.core.planning.criterion import Criterion
 from dmgui.core.planning.planner import PlanRequest
-
-from scenario_builders import constant, dm, host, scenario, static, trace, vm
 
 HORIZON = 3600
 

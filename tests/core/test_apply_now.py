@@ -10,11 +10,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dmgui.core.engine import STARTING_S, Simulation
-from dmgui.core.states import VmState
-
 # tests/ is not a package: pytest puts this folder on sys.path.
 from scenario_builders import constant, dm, event, kinds, scenario, static, vm
+
+from dmgui.core.model.states import VmState
+from dmgui.core.sim.engine import STARTING_S, Simulation
 
 OFF, STARTING, RUNNING = VmState.OFF, VmState.STARTING, VmState.RUNNING
 

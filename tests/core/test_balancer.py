@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dmgui.core import balancer
-from dmgui.core.balancer import (
+from dmgui.core.sim import balancer
+from dmgui.core.sim.balancer import (
     align_down,
     align_up,
     balloon_rate_mb,

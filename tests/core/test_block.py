@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from dmgui.core.block import concat_blocks
-from dmgui.core.engine import Simulation
-from dmgui.core.report import sample_rows
-from dmgui.core.scenario import parse_scenario
-from dmgui.core.summary import SummaryAccumulator
+from dmgui.core.formats.report import sample_rows
+from dmgui.core.model.scenario import parse_scenario
+from dmgui.core.sim.block import concat_blocks
+from dmgui.core.sim.engine import Simulation
+from dmgui.core.sim.summary import SummaryAccumulator
 
 
 def _scenario(points):

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from dmgui.core.capacity import auto_reserve_mb, auto_vm_overhead_mb
-from dmgui.core.engine import Simulation
-from dmgui.core.scenario import Host, parse_scenario
+from dmgui.core.model.capacity import auto_reserve_mb, auto_vm_overhead_mb
+from dmgui.core.model.scenario import Host, parse_scenario
+from dmgui.core.sim.engine import Simulation
 
 
 @pytest.mark.parametrize("host_mb, reserve", [

@@ -4,12 +4,11 @@ or changes nothing."""
 from __future__ import annotations
 
 import pytest
+from scenario_builders import constant, dm, event, host, scenario, static, vm
 
 from dmgui.core.document import ScenarioDocument
-from dmgui.core.names import copy_names
-from dmgui.core.scenario import Host, ScenarioError
-
-from scenario_builders import constant, dm, event, host, scenario, static, vm
+from dmgui.core.model.names import copy_names
+from dmgui.core.model.scenario import Host, ScenarioError
 
 
 def _doc(version="2012R2"):

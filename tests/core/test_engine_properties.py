@@ -13,13 +13,13 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dmgui.core import balancer
-from dmgui.core.engine import Simulation
-from dmgui.core.scenario import Scenario
-from dmgui.core.states import MemoryStatus, VmState
-
 # tests/ is not a package: pytest puts this folder on sys.path.
 from scenario_builders import concat, dm, event, host, scenario, static, vm
+
+from dmgui.core.model.scenario import Scenario
+from dmgui.core.model.states import MemoryStatus, VmState
+from dmgui.core.sim import balancer
+from dmgui.core.sim.engine import Simulation
 
 OFF = int(VmState.OFF)
 REPORTING = np.array([MemoryStatus.OK, MemoryStatus.LOW, MemoryStatus.WARNING], np.int8)

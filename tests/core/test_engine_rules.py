@@ -10,33 +10,33 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dmgui.core import balancer
-from dmgui.core.block import memory_status_scalar
-from dmgui.core.engine import (
+# tests/ is not a package: pytest puts this folder on sys.path.
+from scenario_builders import (
+    constant,
+    dm,
+    event,
+    host,
+    kinds,
+    records,
+    scenario,
+    simulate,
+    static,
+    trace,
+    vm,
+)
+
+from dmgui.core.model.memory import FAILED_TO_MODIFY
+from dmgui.core.model.scenario import parse_scenario
+from dmgui.core.model.states import MemoryStatus, VmState, not_enough_memory_short
+from dmgui.core.sim import balancer
+from dmgui.core.sim.block import memory_status_scalar
+from dmgui.core.sim.engine import (
     START_WAIT_S,
     STARTING_S,
     STOPPING_S,
     VERY_LOW_WEIGHT,
     Simulation,
 )
-from dmgui.core.memory import FAILED_TO_MODIFY
-from dmgui.core.scenario import parse_scenario
-from dmgui.core.states import MemoryStatus, VmState, not_enough_memory_short
-
-# tests/ is not a package: pytest puts this folder on sys.path.
-from scenario_builders import (
-        constant,
-        dm,
-        event,
-        host,
-        kinds,
-        records,
-        scenario,
-        simulate,
-        static,
-        trace,
-        vm,
-    )
 
 OFF, STARTING, RUNNING, STOPPING, WAITING, SAVED, PAUSED = (int(s) for s in VmState)
 NONE, OK, LOW, WARNING, PAGING = (int(s) for s in MemoryStatus)

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from scenario_builders import constant, dm, event, host, scenario, simulate, static, vm
 
-from dmgui.core.guest_os import GuestOs, guest_warnings
-from dmgui.core.memory import MemorySettings, VersionProfile
-from dmgui.core.scenario import ScenarioError, load_scenario, parse_scenario
+from dmgui.core.model.guest_os import GuestOs, guest_warnings
+from dmgui.core.model.memory import MemorySettings, VersionProfile
+from dmgui.core.model.scenario import ScenarioError, load_scenario, parse_scenario
 
 
 def _with_guest(vm_dict: dict, guest: str | None, **extra) -> dict:

@@ -1,4 +1,4 @@
-"""The engine's hot-add latency (:class:`dmgui.core.hot_add.HotAdd`) against the rule
+"""The engine's hot-add latency (:class:`dmgui.core.sim.hot_add.HotAdd`) against the rule
 written the plain way, tick by tick and VM by VM (issue 8 §1.5, docs/model.md)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dmgui.core.hot_add import HotAdd
+from dmgui.core.sim.hot_add import HotAdd
 
 
 def _reference(target, guest_visible, hot_wait, moved, delay, row_of):

@@ -1,4 +1,4 @@
-"""Hyper-V memory rules V1-V9 (spec §1.3, §1.4, §7.2) in dmgui.core.memory.
+"""Hyper-V memory rules V1-V9 (spec §1.3, §1.4, §7.2) in dmgui.core.model.memory.
 
 One test (or parametrized case) per documented rule; T4-T6 refer to the
 spec's test scenarios in §7.7.
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dmgui.core.memory import (
+from dmgui.core.model.memory import (
     FAILED_TO_MODIFY,
     MemoryChangeError,
     MemorySettings,

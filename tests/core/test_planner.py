@@ -18,12 +18,13 @@ guest commits a constant 500 MB; Dynamic Memory: Startup 512, Minimum 256, Maxim
 from __future__ import annotations
 
 import pytest
+from scenario_builders import constant, dm, event, host, scenario, static, vm
 
 from dmgui.core.planning.candidates import (
     Mode,
     PlanError,
-    static_version,
     stagger_step,
+    static_version,
     with_copies,
 )
 from dmgui.core.planning.criterion import Criterion
@@ -31,8 +32,6 @@ from dmgui.core.planning.evaluate import PlanSpec, evaluate_point
 from dmgui.core.planning.executors import InlineExecutor
 from dmgui.core.planning.planner import PlanRequest, plan
 from dmgui.core.planning.search import CountSearch
-
-from scenario_builders import constant, dm, event, host, scenario, static, vm
 
 HORIZON = 2 * 3600
 
@@ -273,3 +272,19 @@ def test_peak_size_counts_only_the_judged_seconds():
                   [event(1000, "T", "shutdown")])
     sized = static_version(sc, {"T"}, "peak", Criterion.NO_PAGING, 0.01, 7200)
     assert sized.vms[0].memory.startup_mb == 600
+
+
+def test_cancel_stops_an_inline_simulation_between_blocks():
+    import threading
+    import time
+
+    from dmgui.core.planning.planner import PlanCancelled
+
+    stop = threading.Event()
+    timer = threading.Timer(0.5, stop.set)
+    timer.start()
+    start = time.monotonic()
+    with pytest.raises(PlanCancelled):
+        plan(_host_of(), PlanRequest(horizon_s=60 * 86400, max_vms=20), cancel=stop)
+    assert time.monotonic() - start < 3  # one 60-day simulation takes far longer
+    timer.cancel()

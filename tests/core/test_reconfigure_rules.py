@@ -12,10 +12,14 @@ import numpy as np
 import pytest
 from scenario_builders import constant, dm, host, scenario, vm
 
-from dmgui.core.engine import Simulation
-from dmgui.core.reconfigure import TURN_OFF_FIRST, reconfigure_problem, vm_edit_problem
-from dmgui.core.scenario import Scenario, VirtualMachine, parse_scenario
-from dmgui.core.states import VmState
+from dmgui.core.model.scenario import Scenario, VirtualMachine, parse_scenario
+from dmgui.core.model.states import VmState
+from dmgui.core.sim.engine import Simulation
+from dmgui.core.sim.reconfigure import (
+    TURN_OFF_FIRST,
+    reconfigure_problem,
+    vm_edit_problem,
+)
 
 
 def _edited(sc: Scenario, name: str, **fields) -> Scenario:

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dmgui.core.ring import RingBuffer
+from dmgui.core.sim.ring import RingBuffer
 
 
 def test_keeps_rows_in_order_until_full():

@@ -10,12 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from dmgui.core.engine import START_WAIT_S, STARTING_S, Simulation
-from dmgui.core.reconfigure import reconfigure_problem
-from dmgui.core.scenario import ScenarioError, parse_scenario
-from dmgui.core.states import VmState, not_enough_memory_short, start_failure_message
-
 from scenario_builders import (
     constant,
     dm,
@@ -29,6 +23,15 @@ from scenario_builders import (
     trace,
     vm,
 )
+
+from dmgui.core.model.scenario import ScenarioError, parse_scenario
+from dmgui.core.model.states import (
+    VmState,
+    not_enough_memory_short,
+    start_failure_message,
+)
+from dmgui.core.sim.engine import START_WAIT_S, STARTING_S, Simulation
+from dmgui.core.sim.reconfigure import reconfigure_problem
 
 BOOT = 20
 

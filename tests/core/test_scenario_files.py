@@ -1,4 +1,4 @@
-"""Scenario files (dmgui.core.scenario): the JSON contract, saving and bad files."""
+"""Scenario files (dmgui.core.model.scenario): the JSON contract, saving and bad files."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from dmgui.core.memory import MemorySettings, VersionProfile
-from dmgui.core.scenario import (
+from dmgui.core.model.memory import MemorySettings, VersionProfile
+from dmgui.core.model.scenario import (
     Action,
     Event,
     Host,
@@ -22,7 +22,7 @@ from dmgui.core.scenario import (
     parse_scenario,
     save_scenario,
 )
-from dmgui.core.workloads import ConstantWorkload, TraceWorkload
+from dmgui.core.model.workloads import ConstantWorkload, TraceWorkload
 
 # The contract example from the issue, verbatim.
 CONTRACT_TEXT = """\
@@ -305,7 +305,7 @@ def test_failed_save_keeps_the_original_file(tmp_path, monkeypatch, failing) -> 
     def fail(*args: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(f"dmgui.core.scenario.os.{failing}", fail)
+    monkeypatch.setattr(f"dmgui.core.model.scenario.os.{failing}", fail)
     with pytest.raises(OSError):
         save_scenario(sample_scenario(), path)
     monkeypatch.undo()

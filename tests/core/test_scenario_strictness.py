@@ -9,8 +9,8 @@ import json
 
 import pytest
 
-from dmgui.core.names import check_display_name, one_line
-from dmgui.core.scenario import ScenarioError, load_scenario
+from dmgui.core.model.names import check_display_name, one_line
+from dmgui.core.model.scenario import ScenarioError, load_scenario
 
 VALID = {
     "schema_version": 1, "name": "Strict",

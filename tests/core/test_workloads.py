@@ -1,4 +1,4 @@
-"""Tests for dmgui.core.workloads: the workload models and WorkloadBank."""
+"""Tests for dmgui.core.model.workloads: the workload models and WorkloadBank."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
 
-from dmgui.core.workload_bank import WorkloadBank
-from dmgui.core.workloads import (
+from dmgui.core.model.workloads import (
     BootSpikeWorkload,
     BurstyWorkload,
     ConstantWorkload,
@@ -19,6 +18,7 @@ from dmgui.core.workloads import (
     TraceWorkload,
     Workload,
 )
+from dmgui.core.sim.workload_bank import WorkloadBank
 
 HOUR = 3600
 DAY = 86400
@@ -470,7 +470,7 @@ def test_out_receives_the_result_even_as_a_strided_view():
 
 
 def test_diurnal_start_spread_shifts_each_vms_day_by_its_own_draw():
-    from dmgui.core.workload_bank import WorkloadBank
+    from dmgui.core.sim.workload_bank import WorkloadBank
 
     day = {"kind": "diurnal", "base_mb": 500, "peak_mb": 1500, "ramp_minutes": 0,
            "noise_pct": 0, "lunch_dip_pct": 0, "start_hour": 8, "end_hour": 18}

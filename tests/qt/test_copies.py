@@ -10,8 +10,8 @@ from PySide6.QtWidgets import QDialogButtonBox
 # tests/ is not a package: pytest puts this folder on sys.path.
 from test_main_window import WAIT_MS, open_window, step
 
-from dmgui.core.limits import MAX_VM_NAME
-from dmgui.core.states import VmState
+from dmgui.core.model.limits import MAX_VM_NAME
+from dmgui.core.model.states import VmState
 from dmgui.qt.name_dialogs import MAX_COPIES, AddCopiesDialog
 
 

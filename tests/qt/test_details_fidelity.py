@@ -20,20 +20,25 @@ import pytest
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QMessageBox
 
-from dmgui.core.engine import Simulation
-from dmgui.core.frame import Frame
-from dmgui.core.memory import MemorySettings, VersionProfile
-from dmgui.core.scenario import parse_scenario
-from dmgui.core.states import VmState
+# tests/ is not a package: pytest puts this folder on sys.path.
+from test_main_window import SCENARIO, WAIT_MS, open_window, step
+
+from dmgui.core.model.memory import MemorySettings, VersionProfile
+from dmgui.core.model.scenario import parse_scenario
+from dmgui.core.model.states import VmState
+from dmgui.core.sim.engine import Simulation
+from dmgui.core.sim.frame import Frame
 from dmgui.qt.details_pane import DetailsPane
 from dmgui.qt.plots.history import PlotHistory
 from dmgui.qt.plots.style import COLOURS
 from dmgui.qt.plots.vm_tab import VmTab
-from dmgui.qt.settings_dialog import NOT_SIMULATED, PAGE_ROLE, SECONDARY_ROLE, SettingsDialog
+from dmgui.qt.settings_dialog import (
+    NOT_SIMULATED,
+    PAGE_ROLE,
+    SECONDARY_ROLE,
+    SettingsDialog,
+)
 from dmgui.qt.vm_table_model import VmLive
-
-# tests/ is not a package: pytest puts this folder on sys.path.
-from test_main_window import SCENARIO, WAIT_MS, open_window, step
 
 pytestmark = pytest.mark.qt_log_ignore(
     r"This plugin does not support propagateSizeHints\(\)", extend=True

@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from dmgui.core.states import VmState
-
 # tests/ is not a package: pytest puts this folder on sys.path.
 from test_main_window import WAIT_MS, live_state, open_window, step
+
+from dmgui.core.model.states import VmState
 
 APP_STARTUP, NEW_STARTUP = 1024, 2048
 

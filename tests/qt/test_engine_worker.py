@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dmgui.core.scenario import parse_scenario
+from dmgui.core.model.scenario import parse_scenario
 from dmgui.qt.engine_worker import EngineWorker
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 def test_new_vm_dialog_offers_the_guest_os_and_its_advice(qtbot):
     # Issue 8 §1.6: a choice in New VM, with Best-Practices-style warnings.
-    from dmgui.core.guest_os import GuestOs
-    from dmgui.core.memory import VersionProfile
+    from dmgui.core.model.guest_os import GuestOs
+    from dmgui.core.model.memory import VersionProfile
     from dmgui.qt.dialogs import NewVmDialog
     dialog = NewVmDialog("VM", VersionProfile.WS2008R2SP1, set())
     qtbot.addWidget(dialog)

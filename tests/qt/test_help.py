@@ -124,8 +124,8 @@ def test_heading_anchors_follow_github():
     derived = "Derived values (§2.3, §5, §7.6)"
     assert heading_anchor(derived) == "derived-values-23-5-76"
     assert heading_anchor(
-        "Demand, target and the balancer (dmgui/core/balancer.py)"
-    ) == ("demand-target-and-the-balancer-dmguicorebalancerpy")
+        "Demand, target and the balancer (dmgui/core/sim/balancer.py)"
+    ) == ("demand-target-and-the-balancer-dmguicoresimbalancerpy")
     assert heading_anchor("What the numbers mean") == NUMBERS_ANCHOR
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dmgui.core.scenario import Host
+from dmgui.core.model.scenario import Host
 from dmgui.qt.host_dialog import ZERO_RESERVE_WARNING, HostSettingsDialog
 
 

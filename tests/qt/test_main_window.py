@@ -13,9 +13,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 
 from dmgui.core.document import ScenarioDocument
-from dmgui.core.engine import Simulation
-from dmgui.core.scenario import parse_scenario
-from dmgui.core.states import VmState
+from dmgui.core.model.scenario import parse_scenario
+from dmgui.core.model.states import VmState
+from dmgui.core.sim.engine import Simulation
 from dmgui.qt.dialogs import HostSettingsDialog, NewVmDialog
 from dmgui.qt.engine_worker import EngineController
 from dmgui.qt.main_window import MainWindow
@@ -82,7 +82,7 @@ def live_state(win, name):
 def test_table_model_passes_the_model_tester(qtmodeltester):
     model = VmTableModel(parse_scenario(SCENARIO))
     sim = Simulation(parse_scenario(SCENARIO))
-    from dmgui.core.frame import Frame
+    from dmgui.core.sim.frame import Frame
     block = sim.advance(60)
     model.update_frame(Frame(block, tuple(sim.names), tuple(sim.vms.settings),
                              sim.vms.boot_time.copy(), sim.time))
@@ -289,7 +289,7 @@ def test_closing_stops_the_engine_thread(qtbot, window):
 
 
 def test_new_vm_dialog_validates_and_builds_the_vm(qtbot):
-    from dmgui.core.memory import VersionProfile
+    from dmgui.core.model.memory import VersionProfile
     dialog = NewVmDialog("New Virtual Machine", VersionProfile.WS2012R2, {"App"})
     qtbot.addWidget(dialog)
     dialog._name.setText("App")
@@ -363,9 +363,10 @@ def test_plot_window_is_adjustable(qtbot, window):
     (["--after", "10m"], "--after needs --screenshot"),
 ])
 def test_more_bad_gui_arguments(args, fragment):
-    from dmgui.qt.app import run_app
-    import io
     import contextlib
+    import io
+
+    from dmgui.qt.app import run_app
     err = io.StringIO()
     with contextlib.redirect_stderr(err):
         assert run_app(args) == 2

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QAbstractItemView, QMenu
 # tests/ is not a package: pytest puts this folder on sys.path.
 from test_main_window import WAIT_MS, open_window, step
 
-from dmgui.core.states import VmState
+from dmgui.core.model.states import VmState
 from dmgui.qt.actions import ALLOWED, AppActions
 
 

@@ -13,18 +13,18 @@ import re
 
 import numpy as np
 import pytest
+
+# tests/ is not a package: pytest puts this folder on sys.path.
+from modal_box import ModalBoxWatcher
 from PySide6 import QtGui
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage, QTextDocument
 from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
-
-from dmgui.core.memory import VersionProfile
-from dmgui.core.states import VmState
-from dmgui.qt.dialogs import NewVmDialog
-
-# tests/ is not a package: pytest puts this folder on sys.path.
-from modal_box import ModalBoxWatcher
 from test_main_window import SCENARIO, WAIT_MS, live_state, open_window, step
+
+from dmgui.core.model.memory import VersionProfile
+from dmgui.core.model.states import VmState
+from dmgui.qt.dialogs import NewVmDialog
 
 pytestmark = pytest.mark.qt_log_ignore(
     r"This plugin does not support propagateSizeHints\(\)", extend=True

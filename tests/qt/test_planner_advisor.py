@@ -20,10 +20,10 @@ from PySide6.QtWidgets import QApplication
 from test_main_window import open_window, step
 from test_planner_window import PAPER, PLAN_MS, FailingExecutor, paper_window
 
-from dmgui.core.memory import MemorySettings
+from dmgui.core.model.memory import MemorySettings
+from dmgui.core.model.scenario import parse_scenario
+from dmgui.core.model.states import VmState
 from dmgui.core.planning import advisor
-from dmgui.core.scenario import parse_scenario
-from dmgui.core.states import VmState
 from dmgui.qt.planner_advice import (
     ADVISED_COLUMN,
     REASON_COLUMN,

@@ -22,9 +22,9 @@ from PySide6.QtWidgets import QApplication
 # tests/ is not a package: pytest puts this folder on sys.path.
 from test_main_window import open_window
 
+from dmgui.core.model.scenario import load_scenario, parse_scenario
 from dmgui.core.planning.criterion import Criterion
 from dmgui.core.resources import default_scenario_path
-from dmgui.core.scenario import load_scenario, parse_scenario
 from dmgui.qt.planner_inputs import PlannerInputs
 from dmgui.qt.planner_tables import CURVE_COLUMNS, RowsModel
 from dmgui.qt.planner_window import PlannerWindow, open_planner

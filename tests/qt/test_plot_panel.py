@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF
 
-from dmgui.core.balancer import targets
-from dmgui.core.engine import Simulation
-from dmgui.core.frame import Frame
-from dmgui.core.scenario import parse_scenario
-from dmgui.core.states import VmState
+from dmgui.core.model.scenario import parse_scenario
+from dmgui.core.model.states import VmState
+from dmgui.core.sim.balancer import targets
+from dmgui.core.sim.engine import Simulation
+from dmgui.core.sim.frame import Frame
 from dmgui.qt.plot_panel import HOST_TAB, OVERVIEW_TAB, VM_TAB, PlotPanel
 from dmgui.qt.plots.history import MAX_POINTS, PlotHistory
 from dmgui.qt.plots.overview_tab import (

@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 # tests/ is not a package: pytest puts this folder on sys.path.
 from test_main_window import WAIT_MS, open_window, step
 
-from dmgui.core.states import VmState
+from dmgui.core.model.states import VmState
 from dmgui.qt.resources import state_icon
 from dmgui.qt.window_commands import START_ERROR
 

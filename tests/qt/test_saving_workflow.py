@@ -18,18 +18,18 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
+# tests/ is not a package: pytest puts this folder on sys.path.
+from modal_box import ModalBoxWatcher
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
+from test_main_window import SCENARIO, WAIT_MS, open_window
 
 from dmgui.core import resources
 from dmgui.qt import window_commands
 from dmgui.qt.app import _open_document
 from dmgui.qt.window_commands import WindowCommands
-
-# tests/ is not a package: pytest puts this folder on sys.path.
-from modal_box import ModalBoxWatcher
-from test_main_window import SCENARIO, WAIT_MS, open_window
 
 REAL_SAMPLES = resources.default_scenario_path().parent
 DEFAULT_NAME = resources.default_scenario_path().name

@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QAbstractSpinBox, QGroupBox, QLabel, QMessageBox
 
-from dmgui.core.memory import (
+from dmgui.core.model.memory import (
     FAILED_TO_MODIFY,
     RUNNING_INFO,
     MemorySettings,

@@ -12,10 +12,10 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QMessageBox
 
-from dmgui.core.guest_os import GuestOs
-from dmgui.core.memory import MemorySettings, VersionProfile
-from dmgui.core.scenario import VirtualMachine
-from dmgui.core.states import VmState
+from dmgui.core.model.guest_os import GuestOs
+from dmgui.core.model.memory import MemorySettings, VersionProfile
+from dmgui.core.model.scenario import VirtualMachine
+from dmgui.core.model.states import VmState
 from dmgui.qt.settings_dialog import (
     NOT_SIMULATED,
     PAGE_ROLE,

@@ -13,9 +13,9 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
 from test_main_window import WAIT_MS, open_window, step
 
-from dmgui.core.memory import VersionProfile
-from dmgui.core.scenario import Host
-from dmgui.core.states import VmState
+from dmgui.core.model.memory import VersionProfile
+from dmgui.core.model.scenario import Host
+from dmgui.core.model.states import VmState
 from dmgui.qt.dialogs import NewVmDialog
 from dmgui.qt.host_dialog import (
     VERSION_LOCKED_NOTE,

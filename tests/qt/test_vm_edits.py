@@ -11,8 +11,8 @@ from PySide6.QtCore import Qt
 # tests/ is not a package: pytest puts this folder on sys.path.
 from test_main_window import SCENARIO, WAIT_MS, open_window, step
 
-from dmgui.core.guest_os import GuestOs
-from dmgui.core.states import VmState
+from dmgui.core.model.guest_os import GuestOs
+from dmgui.core.model.states import VmState
 from dmgui.qt.settings_dialog import SettingsDialog
 
 pytestmark = pytest.mark.qt_log_ignore(

@@ -34,19 +34,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from dmgui.core.admission import STARTING_S
-from dmgui.core.engine import Simulation
-from dmgui.core.memory import (
+from dmgui.core.model.memory import (
     BUFFER_RANGE,
     MemoryChangeError,
     MemorySettings,
     check_memory_settings,
 )
+from dmgui.core.model.scenario import Scenario, parse_scenario
 from dmgui.core.planning.candidates import PlanError
 from dmgui.core.planning.criterion import Criterion
 from dmgui.core.planning.evaluate import BLOCK_S, judge_for
 from dmgui.core.planning.planner import PlanCancelled, PlanRequest, plan
-from dmgui.core.scenario import Scenario, parse_scenario
+from dmgui.core.sim.admission import STARTING_S
+from dmgui.core.sim.engine import Simulation
 
 GROWTH_WINDOW_S = 60
 GROWTH_QUANTILE = 0.99

@@ -24,14 +24,14 @@ from enum import Enum
 
 import numpy as np
 
-from dmgui.core import limits
-from dmgui.core.admission import STARTING_S
-from dmgui.core.engine import STOPPING_S
-from dmgui.core.memory import MemoryChangeError, check_memory_settings
-from dmgui.core.names import copy_names
+from dmgui.core.model import limits
+from dmgui.core.model.memory import MemoryChangeError, check_memory_settings
+from dmgui.core.model.names import copy_names
+from dmgui.core.model.scenario import Action, Scenario, VirtualMachine, parse_scenario
 from dmgui.core.planning.criterion import Criterion
-from dmgui.core.scenario import Action, Scenario, VirtualMachine, parse_scenario
-from dmgui.core.workload_bank import WorkloadBank
+from dmgui.core.sim.admission import STARTING_S
+from dmgui.core.sim.engine import STOPPING_S
+from dmgui.core.sim.workload_bank import WorkloadBank
 
 #: Longest gap between the starts of two copies, s.
 STAGGER_S = 30

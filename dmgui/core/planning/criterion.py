@@ -13,7 +13,7 @@ engine uses; at once after a restore). Three criteria, each stricter than the la
   and for any other VM (static memory, no integration services) demand × (1 +
   buffer/100) above its memory — the buffer is what the guest's file cache lives on.
 
-A :class:`Judge` folds :class:`~dmgui.core.block.Block` s into counters (nothing per
+A :class:`Judge` folds :class:`~dmgui.core.sim.block.Block` s into counters (nothing per
 tick is kept), and :meth:`Judge.verdict` says whether the run fits and, if not, what
 stopped it: which VM, which rule, and when (the second its share of bad time went past
 the tolerance for good, or the failed start).
@@ -27,9 +27,9 @@ from enum import Enum
 
 import numpy as np
 
-from dmgui.core.admission import STARTING_S
-from dmgui.core.block import Block
-from dmgui.core.states import EventRecord, MemoryStatus, holds_memory
+from dmgui.core.model.states import EventRecord, MemoryStatus, holds_memory
+from dmgui.core.sim.admission import STARTING_S
+from dmgui.core.sim.block import Block
 
 
 class Criterion(str, Enum):

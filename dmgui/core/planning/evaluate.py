@@ -6,11 +6,12 @@ cluster), so it is a top-level function of picklable arguments.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from dmgui.core.engine import Simulation
+from dmgui.core.model.scenario import Scenario, VirtualMachine
 from dmgui.core.planning.candidates import (
     Mode,
     copy_names_for,
@@ -18,7 +19,11 @@ from dmgui.core.planning.candidates import (
     with_copies,
 )
 from dmgui.core.planning.criterion import Criterion, Judge, Verdict
-from dmgui.core.scenario import Scenario, VirtualMachine
+from dmgui.core.sim.engine import Simulation
+
+class PlanCancelled(Exception):
+    """The user cancelled the plan."""
+
 
 BLOCK_S = 900  # simulated seconds per engine block (a failed run stops at the next)
 
@@ -35,6 +40,9 @@ class PlanSpec:
     static_size: str | int
     step_s: float  # seconds between copies' starts
     seed: int | None = None
+    #: Set to stop a simulation between blocks — only for one run in this process
+    #: (an Event does not travel to a worker process; see :func:`plan`).
+    cancel: threading.Event | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -77,6 +85,8 @@ def evaluate_point(spec: PlanSpec, mode: Mode, copies: int) -> PointResult:
     judge = judge_for(scenario, spec.tolerance, spec.horizon_s)
     sim = Simulation(scenario, seed=spec.seed)
     for block in sim.run(spec.horizon_s, block_s=BLOCK_S):
+        if spec.cancel is not None and spec.cancel.is_set():
+            raise PlanCancelled()
         judge.add(block)
         if judge.failed_for_certain(spec.criterion, sim.time, spec.horizon_s):
             break

@@ -16,7 +16,8 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass, field
 
-from dmgui.core.memory import MemoryChangeError, check_memory_settings
+from dmgui.core.model.memory import MemoryChangeError, check_memory_settings
+from dmgui.core.model.scenario import Scenario, parse_scenario
 from dmgui.core.planning.candidates import (
     Mode,
     PlanError,
@@ -25,10 +26,14 @@ from dmgui.core.planning.candidates import (
     template_starts,
 )
 from dmgui.core.planning.criterion import Criterion
-from dmgui.core.planning.evaluate import PlanSpec, PointResult, evaluate_point
+from dmgui.core.planning.evaluate import (
+    PlanCancelled,
+    PlanSpec,
+    PointResult,
+    evaluate_point,
+)
 from dmgui.core.planning.executors import InlineExecutor
 from dmgui.core.planning.search import Answer, CountSearch
-from dmgui.core.scenario import Scenario, parse_scenario
 
 #: Template settings a sweep may vary, and the memory field each one sets.
 SWEEP_KEYS = {"buffer": "buffer_percent", "startup": "startup_mb",
@@ -36,10 +41,6 @@ SWEEP_KEYS = {"buffer": "buffer_percent", "startup": "startup_mb",
 DEFAULT_MAX_VMS = 200
 #: Most points a sweep grid may have.
 MAX_SWEEP_POINTS = 400
-
-
-class PlanCancelled(Exception):
-    """The user cancelled the plan."""
 
 
 @dataclass(frozen=True)
@@ -215,16 +216,25 @@ def plan(scenario: Scenario, request: PlanRequest, executor: Executor | None = N
     """Answer the density question for ``scenario`` (see the module docstring).
 
     ``progress(done, message)`` is called after each simulation; setting ``cancel``
-    stops the plan (:class:`PlanCancelled`) after the running simulations.
+    stops the plan (:class:`PlanCancelled`): a simulation in this process stops at its
+    next engine block; a pool's simulations are abandoned (the caller may terminate
+    the pool, see :func:`~dmgui.core.planning.executors.stop_executor`).
     """
     template = check_request(scenario, request)
     executor = executor or InlineExecutor()
+    if cancel is not None and cancel.is_set():
+        raise PlanCancelled()
     max_copies = request.max_vms - len(scenario.vms)
     step = stagger_step(request.horizon_s, max_copies)
 
+    # A simulation in this process stops between blocks on cancel; in a worker
+    # process it runs to its end (the caller terminates the pool instead).
+    inline = cancel if isinstance(executor, InlineExecutor) else None
+
     def spec_for(sc: Scenario) -> PlanSpec:
         return PlanSpec(sc, template, request.criterion, request.tolerance,
-                        request.horizon_s, request.static_size, step, request.seed)
+                        request.horizon_s, request.static_size, step, request.seed,
+                        inline)
 
     base = spec_for(scenario)
     jobs = [_Job(base, Mode.STATIC, CountSearch(max_copies)),

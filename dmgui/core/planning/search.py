@@ -97,6 +97,7 @@ class CountSearch:
                              if r.verdict.fits and k < self._fail), default=None)
 
     def _finish(self, copies: int | None, capped: bool = False) -> None:
+        """Record the answer (callers return this None: nothing left to simulate)."""
         if copies is None:
             self.answer = Answer(None, None, self.tried[0].verdict.limited_by)
         elif capped:
@@ -104,4 +105,3 @@ class CountSearch:
         else:
             above = self.tried[self._fail]
             self.answer = Answer(self.tried[copies].vms, copies, above.verdict.limited_by)
-        return None

@@ -12,12 +12,12 @@ import math
 
 import numpy as np
 
-from dmgui.core.block import Block
-from dmgui.core.frame import Frame
-from dmgui.core.memory import MemorySettings
-from dmgui.core.balancer import targets
-from dmgui.core.ring import RingBuffer
-from dmgui.core.states import holds_memory
+from dmgui.core.model.memory import MemorySettings
+from dmgui.core.model.states import holds_memory
+from dmgui.core.sim.balancer import targets
+from dmgui.core.sim.block import Block
+from dmgui.core.sim.frame import Frame
+from dmgui.core.sim.ring import RingBuffer
 
 #: Rows kept per series: one hour at full (1 s) resolution, plus the window's end point.
 MAX_POINTS = 3600

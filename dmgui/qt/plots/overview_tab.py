@@ -10,7 +10,7 @@ from PySide6.QtCore import QRectF, Slot
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QWidget
 
-from dmgui.core.states import VmState
+from dmgui.core.model.states import VmState
 from dmgui.qt.plots.base import PlotTab
 from dmgui.qt.plots.history import PlotHistory
 from dmgui.qt.plots.style import FOREGROUND, empty_text, new_plot, window_range

@@ -6,8 +6,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QWidget
 
-from dmgui.core.memory import MemorySettings
-from dmgui.core.states import VmState
+from dmgui.core.model.memory import MemorySettings
+from dmgui.core.model.states import VmState
 from dmgui.qt.plain_text import html_text
 from dmgui.qt.plots.base import PlotTab
 from dmgui.qt.plots.history import PlotHistory

@@ -1,7 +1,7 @@
 """Run summaries: per-VM and host statistics accumulated block by block.
 
 Every tick counts (not only the sampled ones), yet nothing per tick is kept:
-each :class:`~dmgui.core.block.Block` is folded into running sums, maxima and
+each :class:`~dmgui.core.sim.block.Block` is folded into running sums, maxima and
 a per-VM pressure histogram, so a day of 1,000 VMs needs a few MB.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from dmgui.core.block import Block
-from dmgui.core.states import EventRecord, holds_memory
+from dmgui.core.model.states import EventRecord, holds_memory
+from dmgui.core.sim.block import Block
 
 PRESSURE_BINS = 401  # 0..400 %; higher pressures count as 400 % in the p95
 

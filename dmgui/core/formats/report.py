@@ -9,9 +9,9 @@ import os
 
 import numpy as np
 
-from dmgui.core.block import Block
 from dmgui.core.files import AtomicFile, OutputTarget, resolve_output, write_text
-from dmgui.core.states import STATUS_LABELS, VmState
+from dmgui.core.model.states import STATUS_LABELS, VmState
+from dmgui.core.sim.block import Block
 
 CSV_COLUMNS = (
     "time_s", "vm", "state", "demand_mb", "assigned_mb", "guest_visible_mb",

@@ -22,7 +22,7 @@ from functools import cached_property
 
 import numpy as np
 
-from dmgui.core.states import EventRecord, MemoryStatus, VmState
+from dmgui.core.model.states import EventRecord, MemoryStatus, VmState
 
 #: AvailableMemoryBuffer > 80 (after rounding) ⇔ 100·spare/ideal > 80.5.
 _OK_RATIO = 80.5 / 100.0

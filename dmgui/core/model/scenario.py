@@ -30,20 +30,20 @@ from pydantic import (
     model_validator,
 )
 
-from dmgui.core import limits
-from dmgui.core.capacity import auto_reserve_mb, auto_vm_overhead_mb
 from dmgui.core.files import FileId, FileProblem, read_input, resolve_output, write_text
-from dmgui.core.guest_os import GuestOs
-from dmgui.core.memory import (
+from dmgui.core.model import limits
+from dmgui.core.model.capacity import auto_reserve_mb, auto_vm_overhead_mb
+from dmgui.core.model.guest_os import GuestOs
+from dmgui.core.model.memory import (
     MemoryChangeError,
     MemorySettings,
     VersionProfile,
     check_generation_limit,
     check_memory_settings,
 )
-from dmgui.core.names import DisplayName, OneLineError, one_line
+from dmgui.core.model.names import DisplayName, OneLineError, one_line
+from dmgui.core.model.workloads import ConstantWorkload, Workload
 from dmgui.core.strict_json import JsonProblem, decode_json
-from dmgui.core.workloads import ConstantWorkload, Workload
 
 SCHEMA_VERSION = 1
 HOT_ADD_DELAY_S = 5
@@ -60,7 +60,7 @@ class Host(BaseModel):
                            description="Physical memory of the host, MB (at most 24 TB).")
     reserve_mb: int | None = Field(
         None, ge=0, description="Memory kept for the management OS (MemoryReserve), MB; "
-        "null or absent: automatic (see dmgui.core.capacity.auto_reserve_mb)."
+        "null or absent: automatic (see dmgui.core.model.capacity.auto_reserve_mb)."
     )
     vm_overhead_mb: int | None = Field(
         None,
@@ -68,7 +68,7 @@ class Host(BaseModel):
         le=limits.MAX_VM_OVERHEAD_MB,
         description="Hypervisor/worker-process cost of each running VM, MB; null or "
         "absent: automatic, growing with the VM's memory (see "
-        "dmgui.core.capacity.auto_vm_overhead_mb). Not documented by Microsoft (spec §8).",
+        "dmgui.core.model.capacity.auto_vm_overhead_mb). Not documented by Microsoft (spec §8).",
     )
     version: VersionProfile = VersionProfile.WS2012R2
     balloon_rate_percent: float = Field(
@@ -145,7 +145,7 @@ class VirtualMachine(BaseModel):
     )
     guest_os: GuestOs | None = Field(
         None, strict=False,
-        description="The guest OS (dmgui.core.guest_os); absent: a Windows guest that "
+        description="The guest OS (dmgui.core.model.guest_os); absent: a Windows guest that "
         "supports every feature, as before the field existed.")
     generation: Annotated[int, Strict()] = Field(
         2, ge=1, le=2, description="VM generation: on 2016+ hosts Generation 1 VMs have "

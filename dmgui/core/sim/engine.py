@@ -8,12 +8,12 @@ segment at once, and only the balancer's recurrence runs tick by tick.
 
 Lifecycle (spec §7.3–7.4): Off → Starting (``STARTING_S``) → Running (a start that does
 not fit may first wait for memory to be ballooned out of others: see
-:mod:`dmgui.core.admission`); the guest's
+:mod:`dmgui.core.sim.admission`); the guest's
 Dynamic Memory VSC reports ``boot_delay_s`` after the start (never without
 integration services); until then the VM holds Startup RAM. Shut Down and
 Restart pass through Stopping (``STOPPING_S``); Turn Off is immediate. A Running VM
 can be Saved (its memory goes back to the pool; Start restores it with that memory, see
-:mod:`dmgui.core.admission`) or Paused (it keeps its memory, its guest is frozen);
+:mod:`dmgui.core.sim.admission`) or Paused (it keeps its memory, its guest is frozen);
 saving and pausing are instantaneous in the model.
 """
 
@@ -23,22 +23,26 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from dmgui.core import balancer
-from dmgui.core.admission import (
+from dmgui.core.model.guest_os import runtime_resize_allowed
+from dmgui.core.model.memory import (
+    MemoryChangeError,
+    MemorySettings,
+    check_memory_change,
+)
+from dmgui.core.model.scenario import Action, Event, Scenario
+from dmgui.core.model.states import EventRecord, VmState
+from dmgui.core.sim import balancer
+from dmgui.core.sim.admission import (
     START_WAIT_S,
     STARTING_S,
     VERY_LOW_WEIGHT,
     StartAdmission,
 )
-from dmgui.core.block import Block, BlockBuilder, Segment
-from dmgui.core.guest_os import runtime_resize_allowed
-from dmgui.core.hot_add import HotAdd
-from dmgui.core.memory import MemoryChangeError, MemorySettings, check_memory_change
-from dmgui.core.reconfigure import reconfigure_problem
-from dmgui.core.scenario import Action, Event, Scenario
-from dmgui.core.states import EventRecord, VmState
-from dmgui.core.vm_arrays import VmArrays
-from dmgui.core.workload_bank import WorkloadBank
+from dmgui.core.sim.block import Block, BlockBuilder, Segment
+from dmgui.core.sim.hot_add import HotAdd
+from dmgui.core.sim.reconfigure import reconfigure_problem
+from dmgui.core.sim.vm_arrays import VmArrays
+from dmgui.core.sim.workload_bank import WorkloadBank
 
 STOPPING_S = 10
 INF = np.inf
@@ -47,7 +51,7 @@ __all__ = ["STARTING_S", "START_WAIT_S", "STOPPING_S", "VERY_LOW_WEIGHT", "Simul
 
 
 class Simulation(StartAdmission):
-    """Steps a :class:`~dmgui.core.scenario.Scenario` one simulated second at a time.
+    """Steps a :class:`~dmgui.core.model.scenario.Scenario` one simulated second at a time.
 
     Parameters
     ----------
@@ -139,7 +143,7 @@ class Simulation(StartAdmission):
         memory settings (settings change only through ``set_memory``, which applies
         Hyper-V's runtime rules); new VMs start Off. Scheduled events of removed VMs
         are dropped. Raises ValueError (and changes nothing) when
-        :func:`~dmgui.core.reconfigure.reconfigure_problem` finds the edit not allowed.
+        :func:`~dmgui.core.sim.reconfigure.reconfigure_problem` finds the edit not allowed.
         """
         v = self.vms
         problem = reconfigure_problem(self.names, v.state, v.assigned, v.managed_mask(),

@@ -1,5 +1,5 @@
 """Hot-add latency for the balancer loop (issue 8 §1.5); used by
-:meth:`dmgui.core.engine.Simulation._balance`."""
+:meth:`dmgui.core.sim.engine.Simulation._balance`."""
 
 from __future__ import annotations
 

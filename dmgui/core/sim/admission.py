@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from dmgui.core import balancer
-from dmgui.core.states import VmState, start_failure_message
+from dmgui.core.model.states import VmState, start_failure_message
+from dmgui.core.sim import balancer
 
 STARTING_S = 2
 #: A VM whose weight is below this does not reclaim memory from others to start
@@ -40,7 +40,7 @@ INF = np.inf
 
 
 class StartAdmission:
-    """Start admission for :class:`dmgui.core.engine.Simulation` (uses its ``vms``,
+    """Start admission for :class:`dmgui.core.sim.engine.Simulation` (uses its ``vms``,
     ``host``, ``time``, ``names`` and ``_record``)."""
 
     def _start(self, i: int, restart: bool) -> None:

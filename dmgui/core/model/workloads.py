@@ -4,7 +4,7 @@ A VM's *memory demand* is the memory its guest OS has committed, in MB, as a
 function of simulation time ``t`` (integer seconds; ``t = 0`` is midnight).
 Each VM in a scenario file has a ``workload`` object whose ``kind`` picks one of
 the models below; :data:`Workload` is their discriminated union.
-:class:`dmgui.core.workload_bank.WorkloadBank` evaluates many VMs at once.
+:class:`dmgui.core.sim.workload_bank.WorkloadBank` evaluates many VMs at once.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pydantic import (
     model_validator,
 )
 
-from dmgui.core.limits import MAX_SIM_SECONDS
+from dmgui.core.model.limits import MAX_SIM_SECONDS
 
 MAX_MB = 16 * 1024 * 1024  # 16 TiB: above any Hyper-V VM; keeps every demand finite
 _DAY = 86400.0

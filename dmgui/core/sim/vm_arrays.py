@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from dmgui.core import balancer
-from dmgui.core.guest_os import dynamic_memory_works
-from dmgui.core.memory import MemorySettings, VersionProfile, check_memory_settings
-from dmgui.core.scenario import Host, Scenario
-from dmgui.core.states import VmState, holds_memory
+from dmgui.core.model.guest_os import dynamic_memory_works
+from dmgui.core.model.memory import (
+    MemorySettings,
+    VersionProfile,
+    check_memory_settings,
+)
+from dmgui.core.model.scenario import Host, Scenario
+from dmgui.core.model.states import VmState, holds_memory
+from dmgui.core.sim import balancer
 
 INF = np.inf
 

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from dmgui.core.block import Block, memory_status_codes
-from dmgui.core.memory import MemorySettings
-from dmgui.core.states import MemoryStatus
-from dmgui.core.vm_arrays import VmArrays
+from dmgui.core.model.memory import MemorySettings
+from dmgui.core.model.states import MemoryStatus
+from dmgui.core.sim.block import Block, memory_status_codes
+from dmgui.core.sim.vm_arrays import VmArrays
 
 if TYPE_CHECKING:
-    from dmgui.core.engine import Simulation
+    from dmgui.core.sim.engine import Simulation
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from dmgui.core.memory import MemorySettings, VersionProfile
+from dmgui.core.model.memory import MemorySettings, VersionProfile
 
 
 class GuestOs(str, Enum):

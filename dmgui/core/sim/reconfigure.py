@@ -12,9 +12,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from dmgui.core.memory import MemoryChangeError, MemorySettings, check_memory_settings
-from dmgui.core.scenario import Host, Scenario, VirtualMachine
-from dmgui.core.states import VmState
+from dmgui.core.model.memory import (
+    MemoryChangeError,
+    MemorySettings,
+    check_memory_settings,
+)
+from dmgui.core.model.scenario import Host, Scenario, VirtualMachine
+from dmgui.core.model.states import VmState
 
 #: Fields of a VM that may change only while it is Off, and how a refusal names them.
 #: A running guest cannot become another OS or lose its integration services. Hyper-V

@@ -5,7 +5,7 @@ Randomness is counter-based: every random number is a splitmix64 hash of
 never depends on how the time axis is chunked nor on the other VMs in the bank.
 Random and time-of-day structure lives on whole minutes, is computed on
 [minutes, VMs] and only then expanded to ticks. Measured on the 2-core dev box
-(``python -m dmgui.core.workload_bank``): a 1000-VM bank of all seven kinds, VMs
+(``python -m dmgui.core.sim.workload_bank``): a 1000-VM bank of all seven kinds, VMs
 interleaved, over 600-tick chunks runs at 145-220 million VM-ticks per CPU-second
 (2.7-4.1 ms a chunk; the wall figure matches when no other job shares the CPUs).
 """
@@ -18,7 +18,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from dmgui.core.workloads import _ADAPTER, _DAY, _GAMMA, _M64, Workload
+from dmgui.core.model.workloads import _ADAPTER, _DAY, _GAMMA, _M64, Workload
+
 
 # ----------------------------------------------------------------- randomness
 def _mix64(z: int) -> int:

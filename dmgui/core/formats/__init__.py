@@ -1,0 +1,1 @@
+"""File formats built on the model and the engine's output (the CSV report; importers and exporters)."""
