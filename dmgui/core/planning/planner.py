@@ -107,7 +107,9 @@ class PlanResult:
 
 def _count(answer: Answer) -> str:
     if answer.max_vms is None:
-        return "the scenario as written does not fit"
+        limit = answer.limited_by
+        why = f" ({limit.vm} {limit.reason})" if limit else ""
+        return f"the scenario as written does not fit{why}"
     return f"{answer.max_vms} VMs" + (" or more" if answer.capped else "")
 
 
