@@ -2,4 +2,7 @@
 
 from dmgui.cli import main
 
-raise SystemExit(main())
+# Guarded: a spawned planner worker imports this module again (as __mp_main__) and
+# must not run dmgui a second time.
+if __name__ == "__main__":
+    raise SystemExit(main())

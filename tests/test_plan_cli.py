@@ -218,3 +218,18 @@ def _children(pid: int) -> list[int]:
 
     return [int(e) for e in os.listdir("/proc")
             if e.isdigit() and (stat := _stat(e)) and int(stat[1]) == pid]
+
+
+def test_python_m_dmgui_plans_on_a_spawned_pool(paper, tmp_path):
+    # Spawned workers import the main module again: `python -m dmgui` must not run
+    # dmgui once more in each of them.
+    import subprocess
+    import sys
+
+    out = tmp_path / "plan.json"
+    done = subprocess.run([sys.executable, "-m", "dmgui", "plan", str(paper), *FAST[:4],
+                           "--workers", "2", "--no-progress", "--json", str(out)],
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(out.read_text())["dynamic"]["max_vms"] == 7
+    assert done.stderr == ""
