@@ -12,12 +12,11 @@ from dmgui.cli.common import (
     reported_as_usage_error,
     stop_on_signals,
 )
-from dmgui.cli.plan import _executor, _Progress
-from dmgui.core.args import UsageError, parse_duration, parse_path, parse_seed
+from dmgui.cli.plan import run_on_executor
+from dmgui.core.args import parse_duration, parse_path, parse_seed
 from dmgui.core.files import write_text
 from dmgui.core.planning import options
 from dmgui.core.planning.advisor import AdviceResult, advise
-from dmgui.core.planning.candidates import PlanError
 from dmgui.core.planning.criterion import Criterion
 from dmgui.core.planning.planner import DEFAULT_MAX_VMS, PlanRequest
 
@@ -62,17 +61,8 @@ def run_advise(args: argparse.Namespace) -> int:
                               seed=args.seed, max_vms=args.max_vms)
         outputs = check_outputs({"--json": args.json,
                                  "the advice": None if args.json else "-"}, scenario_id)
-        executor, close = _executor(args)
-        progress = _Progress(args.progress)
-        finished = False
-        try:
-            result = advise(scenario, request, executor, progress.update)
-            finished = True
-        except PlanError as err:
-            raise UsageError(str(err)) from None
-        finally:
-            progress.close()
-            close(not finished)
+        result = run_on_executor(args, lambda executor, progress: advise(
+            scenario, request, executor, progress))
         if "--json" in outputs:
             with reported_as_usage_error("--json"):
                 write_text(outputs["--json"], json.dumps(result.to_dict(), indent=2) + "\n")

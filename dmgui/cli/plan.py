@@ -70,19 +70,28 @@ def run_plan(args: argparse.Namespace) -> int:
         summary = None if (args.csv or args.json) else "-"
         outputs = check_outputs({"--json": args.json, "--csv": args.csv,
                                  "the summary": summary}, scenario_id)
-        executor, close = _executor(args)
-        progress = _Progress(args.progress)
-        finished = False
-        try:
-            result = plan(scenario, request, executor, progress.update)
-            finished = True
-        except PlanError as err:
-            raise UsageError(str(err)) from None
-        finally:
-            progress.close()
-            close(not finished)
+        result = run_on_executor(args, lambda executor, progress: plan(
+            scenario, request, executor, progress))
         _write(result, outputs)
     return 0
+
+
+def run_on_executor(args: argparse.Namespace, job):
+    """Run ``job(executor, progress)`` on the executor the options ask for, with the
+    progress line; a PlanError becomes a usage error (exit 2), and an unfinished run
+    (an error, Ctrl+C, SIGTERM) stops its workers at once."""
+    executor, close = _executor(args)
+    progress = _Progress(args.progress)
+    finished = False
+    try:
+        result = job(executor, progress.update)
+        finished = True
+    except PlanError as err:
+        raise UsageError(str(err)) from None
+    finally:
+        progress.close()
+        close(not finished)
+    return result
 
 
 def _request(args: argparse.Namespace) -> PlanRequest:
