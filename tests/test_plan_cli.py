@@ -79,8 +79,9 @@ def test_a_dask_cluster_gives_the_local_answer(paper, tmp_path):
     local, remote = tmp_path / "local.json", tmp_path / "dask.json"
     sweep = ["--sweep", "buffer=10,20"]
     assert main(["plan", str(paper), *FAST, *sweep, "--json", str(local)]) == 0
+    # Any free ports: another run on this machine may hold the default ones.
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster:
+                                  scheduler_port=0, dashboard_address=":0") as cluster:
         args = [a for a in FAST if a not in ("--workers", "1")]
         assert main(["plan", str(paper), *args, *sweep, "--dask",
                      cluster.scheduler_address, "--json", str(remote)]) == 0
