@@ -32,7 +32,7 @@ from dmgui.qt.dialog_parts import error_label
 from dmgui.qt.plain_text import plain_label, plain_tooltip, set_plain
 from dmgui.qt.planner_apply import AdviceChange, Refusal, refusal_lines
 from dmgui.qt.planner_inputs import CRITERIA
-from dmgui.qt.planner_tables import Column, RowsModel
+from dmgui.qt.planner_tables import Column, RowsModel, result_header
 from dmgui.qt.plots.style import format_clock
 
 EMPTY_HEADLINE = "No advice yet"
@@ -165,18 +165,8 @@ class AdviceResults(QWidget):
         super().__init__(parent)
         self.result: AdviceResult | None = None
         self._applied: set[str] = set()
-        self.headline = plain_label(EMPTY_HEADLINE)
-        font = QFont(self.headline.font())
-        font.setPointSizeF(font.pointSizeF() * 1.35)
-        font.setBold(True)
-        self.headline.setFont(font)
-        self.headline.setWordWrap(True)
-        self.summary = plain_label(EMPTY_DETAIL)  # VM names are the user's
-        self.summary.setWordWrap(True)
-        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.question = plain_label()
-        self.question.setStyleSheet("QLabel { color: #555555; }")
-        self.question.setWordWrap(True)
+        self.headline, self.summary, self.question = result_header(EMPTY_HEADLINE,
+                                                             EMPTY_DETAIL)
         self.model = AdviceModel(self)
         self.table = _table(self.model)
         self.apply_button = QPushButton("Appl&y to scenario")

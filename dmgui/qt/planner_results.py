@@ -10,7 +10,6 @@ sweep as tables (:mod:`dmgui.qt.planner_tables`).
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -23,13 +22,14 @@ from PySide6.QtWidgets import (
 
 from dmgui.core.planning.planner import PlanResult
 from dmgui.core.planning.search import Answer
-from dmgui.qt.plain_text import plain_label, set_plain
+from dmgui.qt.plain_text import set_plain
 from dmgui.qt.planner_plot import PlanPlot
 from dmgui.qt.planner_tables import (
     CURVE_COLUMNS,
     RowsModel,
     gain_text,
     limit_text,
+    result_header,
     sweep_columns,
 )
 from dmgui.qt.plots.style import format_clock
@@ -84,18 +84,8 @@ class PlanResults(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.result: PlanResult | None = None
-        self.headline = plain_label(EMPTY_HEADLINE)
-        font = QFont(self.headline.font())
-        font.setPointSizeF(font.pointSizeF() * 1.35)
-        font.setBold(True)
-        self.headline.setFont(font)
-        self.headline.setWordWrap(True)
-        self.limits = plain_label(EMPTY_DETAIL)  # VM names are the user's
-        self.limits.setWordWrap(True)
-        self.limits.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.question = plain_label()
-        self.question.setStyleSheet("QLabel { color: #555555; }")
-        self.question.setWordWrap(True)
+        self.headline, self.limits, self.question = result_header(EMPTY_HEADLINE,
+                                                             EMPTY_DETAIL)
         self.plot = PlanPlot()
         self.curve_model = RowsModel(CURVE_COLUMNS, self)
         self.sweep_model = RowsModel(sweep_columns([]), self)

@@ -12,9 +12,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import QLabel
 
-from dmgui.qt.plain_text import plain_tooltip
+from dmgui.qt.plain_text import plain_label, plain_tooltip
 from dmgui.qt.plots.style import format_clock
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -135,3 +136,22 @@ class RowsModel(QAbstractTableModel):
         if orientation == Qt.Orientation.Horizontal:
             return self._columns[section].header if section < len(self._columns) else None
         return str(section + 1)
+
+
+def result_header(headline: str, detail: str) -> tuple[QLabel, QLabel, QLabel]:
+    """The three labels over a result tab: a large bold headline, a selectable detail
+    line (it names the user's VMs, so plain text) and a grey line saying what was asked."""
+    title = plain_label(headline)
+    font = QFont(title.font())
+    font.setPointSizeF(font.pointSizeF() * 1.35)
+    font.setBold(True)
+    title.setFont(font)
+    title.setWordWrap(True)
+    lines = plain_label(detail)
+    lines.setWordWrap(True)
+    lines.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    question = plain_label()
+    question.setStyleSheet("QLabel { color: #555555; }")
+    question.setWordWrap(True)
+    return title, lines, question
+
