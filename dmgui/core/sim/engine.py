@@ -31,7 +31,7 @@ from dmgui.core.model.memory import (
 )
 from dmgui.core.model.scenario import Action, Event, Scenario
 from dmgui.core.model.states import EventRecord, VmState
-from dmgui.core.sim import balancer
+from dmgui.core.sim import balancer, compiled
 from dmgui.core.sim.admission import (
     START_WAIT_S,
     STARTING_S,
@@ -415,6 +415,9 @@ class Simulation(StartAdmission):
         lo = np.where(moved, v.minimum, v.assigned)
         hi = np.where(moved, np.minimum(v.maximum, v.cap), v.assigned)
         rate = np.where(moved, v.rate, 0.0)
+        if compiled.balance_segment is not None:
+            self._balance_compiled(moved, lo, hi, rate, demand, out)
+            return
         target = self._target_buffer(demand.shape)
         np.multiply(demand, v.buffer_factor * 0.5, out=target)  # align up to 2 MB:
         np.ceil(target, out=target)  # ceil(x / 2) * 2
@@ -444,6 +447,22 @@ class Simulation(StartAdmission):
             a = row
         v.assigned[:] = a
         hot.store()
+
+    def _balance_compiled(self, moved: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+                          rate: np.ndarray, demand: np.ndarray, out: np.ndarray) -> None:
+        """:meth:`_balance`'s tick loop, compiled (:mod:`dmgui.core.sim.compiled`):
+        the same values, bit for bit."""
+        v = self.vms
+        claims = balancer.weight_claims(v.weight)
+        a = v.assigned.copy()
+        seen = v.guest_visible.copy()
+        wait = v.hot_wait.copy()
+        compiled.balance_segment(
+            np.ascontiguousarray(demand), v.buffer_factor * 0.5, lo, hi, rate, moved, a,
+            seen, wait, float(self.host.hot_add_delay_s), v.free_pool_mb(self.host),
+            claims.claim, claims.order, out)
+        v.assigned[:] = a
+        v.hot_wait[:] = wait
 
     def _target_buffer(self, shape: tuple[int, int]) -> np.ndarray:
         """A reused scratch array (allocating one per segment costs page faults)."""

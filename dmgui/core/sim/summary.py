@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from dmgui.core.model.states import EventRecord, holds_memory
+from dmgui.core.model.states import EventRecord, VmState, holds_memory
+from dmgui.core.sim import compiled
 from dmgui.core.sim.block import Block
 
 PRESSURE_BINS = 401  # 0..400 %; higher pressures count as 400 % in the p95
@@ -46,6 +47,9 @@ class SummaryAccumulator:
         if len(block) == 0:
             self.events.extend(block.events)
             return
+        if compiled.fold_segment is not None:
+            self._add_compiled(block)
+            return
         a, g = block.assigned, block.guest_demand
         self.ticks += len(block)
         self.sum_assigned += a.sum(axis=0)
@@ -59,6 +63,43 @@ class SummaryAccumulator:
         for seg in block.segments:
             self._add_segment(seg, g, short, totals)
         self._add_pressure(block)
+        self.events.extend(block.events)
+
+    def _add_compiled(self, block: Block) -> None:
+        """:meth:`add` in one compiled pass per segment (:mod:`dmgui.core.sim.compiled`),
+        with the same results, bit for bit."""
+        n = len(self.names)
+        a, g = block.assigned, block.guest_demand
+        self.ticks += len(block)
+        prev_a = block.start_assigned if block.start_assigned is not None else np.zeros(n)
+        prev_s = block.start_state if block.start_state is not None else np.zeros(n, np.int8)
+        sum_a, short_n = np.zeros(n), np.zeros(n, np.int64)
+        added, removed = np.zeros(n), np.zeros(n)
+        avg = np.zeros(len(block))
+        reporting_rows = np.zeros(len(block), bool)
+        for seg in block.segments:
+            rep, running = seg.reporting, seg.state == VmState.RUNNING
+            seg_g, seg_short = np.zeros(n), np.zeros(n, np.int64)
+            top = compiled.fold_segment(
+                a, g, seg.start, seg.stop, rep, running, running & (prev_s == VmState.RUNNING),
+                prev_a, self.pressure_hist, PRESSURE_BINS, sum_a, self.max_assigned,
+                seg_short, seg_g, added, removed, avg)
+            ticks = seg.stop - seg.start
+            short_n += seg_short
+            self.on_ticks += ticks * holds_memory(seg.state)
+            self.report_ticks += ticks * rep
+            self.sum_demand += seg_g * rep
+            self.warning_s += seg_short * rep
+            self.smart_paging_s += ticks * (seg.smart_paging > 0)
+            self.min_available = min(self.min_available, seg.pool_mb - top)
+            reporting_rows[seg.start:seg.stop] = rep.any()
+            prev_a, prev_s = a[seg.stop - 1], seg.state
+        self.sum_assigned += sum_a
+        self.paging_s += short_n
+        self.added_mb += added
+        self.removed_mb += removed
+        self.sum_avg_pressure += float(avg[reporting_rows].sum())
+        self.pressure_ticks += int(reporting_rows.sum())
         self.events.extend(block.events)
 
     def _add_segment(self, seg, g: np.ndarray, short: np.ndarray,
