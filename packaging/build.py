@@ -8,8 +8,8 @@ It prints the bundle's size on disk. ``--check`` verifies that the bundle carrie
 ``docs/model.md`` (Help → The Model) unchanged, then runs, offscreen:
 ``dist/dmgui/dmgui --quit-after 1000`` and
 ``dist/dmgui/dmgui simulate --duration 1h --json <tmp>/out.json``, ``dmgui plan`` and
-``dmgui advise`` on a two-process pool (the workers re-launch the bundle); a failure
-exits non-zero.
+``dmgui advise`` on a two-process pool (the workers re-launch the bundle), and
+``dmgui export`` of a bundled scenario to a PowerShell script; a failure exits non-zero.
 """
 
 from __future__ import annotations
@@ -76,13 +76,19 @@ def size_mb(path: Path) -> float:
     return total / 2**20
 
 
-def check_docs(bundle: Path) -> None:
-    """The bundle's resources hold each of :data:`SHIPPED_DOCS`, equal to docs/."""
+def bundle_resources(bundle: Path) -> Path:
+    """The bundle's resources folder."""
     # PyInstaller 6 puts data files under _internal/; older versions beside the exe.
     folders = [bundle / "_internal" / "resources", bundle / "resources"]
     resources = next((f for f in folders if f.is_dir()), None)
     if resources is None:
         raise SystemExit(f"bundle has no resources folder (looked for {folders})")
+    return resources
+
+
+def check_docs(bundle: Path) -> None:
+    """The bundle's resources hold each of :data:`SHIPPED_DOCS`, equal to docs/."""
+    resources = bundle_resources(bundle)
     for name in SHIPPED_DOCS:
         shipped = resources / "docs" / name
         if not shipped.is_file():
@@ -107,9 +113,11 @@ def check() -> None:
         if summary.get("duration_s") != 3600 or not summary.get("vms"):
             raise SystemExit(f"bundle simulate wrote an unexpected summary: {summary}")
         plan, advice = check_planner(exe, env, Path(tmp))
+        script = check_export(exe, env, Path(tmp))
     print(f"bundle checks passed: docs/model.md shipped, GUI smoke run, a 1 h "
           f"simulation ({len(summary['vms'])} VMs), a plan on a 2-process pool "
-          f"({len(plan['curve'])} runs) and advice for {len(advice['vms'])} VMs")
+          f"({len(plan['curve'])} runs), advice for {len(advice['vms'])} VMs and a "
+          f"{len(script.splitlines())}-line PowerShell export")
 
 
 def check_planner(exe: Path, env: dict, tmp: Path) -> tuple[dict, dict]:
@@ -129,6 +137,21 @@ def check_planner(exe: Path, env: dict, tmp: Path) -> tuple[dict, dict]:
     if not advice.get("vms"):
         raise SystemExit(f"bundle advise wrote an unexpected answer: {advice}")
     return plan, advice
+
+
+def check_export(exe: Path, env: dict, tmp: Path) -> str:
+    """``dmgui export`` from the bundle: a bundled 2012 R2 scenario becomes a
+    Set-VMMemory script (pure ASCII, as the exporter promises)."""
+    scenario = bundle_resources(BUNDLE) / "scenarios" / "finance-host-2012r2.json"
+    out = tmp / "apply-memory.ps1"
+    run([exe, "export", scenario, "--powershell", out], env=env, cwd=tmp, timeout=120)
+    data = out.read_bytes()
+    if not data.isascii():
+        raise SystemExit(f"bundle export wrote a script that is not pure ASCII: {out}")
+    script = data.decode("ascii")
+    if "Set-VMMemory -VM $vm" not in script or "MinimumBytes = " not in script:
+        raise SystemExit(f"bundle export wrote an unexpected script:\n{script[:2000]}")
+    return script
 
 
 def main() -> int:
