@@ -21,6 +21,7 @@ from dmgui.core.planning.candidates import (
 from dmgui.core.planning.criterion import Criterion, Judge, Verdict
 from dmgui.core.sim.engine import Simulation
 
+
 class PlanCancelled(Exception):
     """The user cancelled the plan."""
 
