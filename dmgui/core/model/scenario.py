@@ -42,7 +42,7 @@ from dmgui.core.model.memory import (
     check_memory_settings,
 )
 from dmgui.core.model.names import DisplayName, OneLineError, one_line
-from dmgui.core.model.workloads import ConstantWorkload, Workload
+from dmgui.core.model.workloads import ConstantWorkload, Workload, check_time_points
 from dmgui.core.strict_json import JsonProblem, decode_json
 
 SCHEMA_VERSION = 1
@@ -116,6 +116,23 @@ class Host(BaseModel):
         return self.memory_mb - self.effective_reserve_mb
 
 
+class Measured(BaseModel):
+    """What a real host measured for a VM (written by ``dmgui import``): shown next to
+    the simulation (a dotted "measured" line) and compared with it; never simulated."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    source: str = Field("", max_length=1024, description="The file it was read from.")
+    assigned: list[tuple[float, float]] = Field(
+        description="[seconds, MB] pairs of the VM's Assigned Memory (perfmon's "
+        "Physical Memory) in simulation time; blank samples are left out.")
+
+    @field_validator("assigned")
+    @classmethod
+    def _check_assigned(cls, points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+        return check_time_points(points)
+
+
 class VirtualMachine(BaseModel):
     """One VM: its memory settings, guest workload and how it behaves at start."""
 
@@ -150,6 +167,9 @@ class VirtualMachine(BaseModel):
     generation: Annotated[int, Strict()] = Field(
         2, ge=1, le=2, description="VM generation: on 2016+ hosts Generation 1 VMs have "
         "at most 1 TB, Generation 2 at most 12 TB (spec V3 [DOC S32]).")
+    measured: Measured | None = Field(
+        None, description="Measured on the real host (dmgui import); absent for "
+        "scenarios written by hand.")
 
     @model_validator(mode="after")
     def _appliance_has_no_integration_services(self) -> VirtualMachine:
@@ -337,7 +357,11 @@ def _with_source(name: str, message: str) -> str:
 
 def scenario_to_json(scenario: Scenario) -> str:
     """Serialise a scenario to the contract's JSON text (2-space indent)."""
-    return json.dumps(scenario.model_dump(mode="json"), indent=2) + "\n"
+    data = scenario.model_dump(mode="json")
+    for vm in data["vms"]:  # only imported VMs carry measurements
+        if vm.get("measured") is None:
+            vm.pop("measured", None)
+    return json.dumps(data, indent=2) + "\n"
 
 
 def save_scenario(scenario: Scenario, path: str | os.PathLike[str]) -> None:

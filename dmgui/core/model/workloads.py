@@ -56,6 +56,27 @@ class ConstantWorkload(_Model):
     mb: float = _mb(..., "Committed memory, MB.")
 
 
+def check_time_points(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """``points`` if they are [seconds, MB] pairs in range with non-decreasing times
+    (a trace workload, or a measured series); raise ValueError naming the first bad one."""
+    if not points:
+        raise ValueError("a trace needs at least one [seconds, MB] point")
+    previous = 0.0
+    for i, (t, mb) in enumerate(points):
+        if not 0 <= t <= MAX_SIM_SECONDS:
+            raise ValueError(f"point {i}: time {t} s is not between 0 and "
+                             f"{MAX_SIM_SECONDS} s (366 days)")
+        if t < previous:
+            raise ValueError(
+                f"point {i}: time {t} s is before the previous point's {previous} s"
+                " (times must be non-decreasing)"
+            )
+        if not 0 <= mb <= MAX_MB:
+            raise ValueError(f"point {i}: {mb} MB is not between 0 and {MAX_MB}")
+        previous = t
+    return points
+
+
 class TraceWorkload(_Model):
     """Recorded demand: ``points`` are ``[seconds, MB]`` pairs in simulation time.
 
@@ -74,22 +95,7 @@ class TraceWorkload(_Model):
     def _check_points(
         cls, points: list[tuple[float, float]]
     ) -> list[tuple[float, float]]:
-        if not points:
-            raise ValueError("a trace needs at least one [seconds, MB] point")
-        previous = 0.0
-        for i, (t, mb) in enumerate(points):
-            if not 0 <= t <= MAX_SIM_SECONDS:
-                raise ValueError(f"point {i}: time {t} s is not between 0 and "
-                                 f"{MAX_SIM_SECONDS} s (366 days)")
-            if t < previous:
-                raise ValueError(
-                    f"point {i}: time {t} s is before the previous point's {previous} s"
-                    " (times must be non-decreasing)"
-                )
-            if not 0 <= mb <= MAX_MB:
-                raise ValueError(f"point {i}: {mb} MB is not between 0 and {MAX_MB}")
-            previous = t
-        return points
+        return check_time_points(points)
 
 
 class DiurnalWorkload(_Seeded):
