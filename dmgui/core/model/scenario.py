@@ -246,6 +246,8 @@ class Scenario(BaseModel):
     # open an empty host).
     schema_version: Annotated[int, Strict()]
     name: DisplayName = Field("Untitled", max_length=limits.MAX_SCENARIO_NAME)
+    description: str = Field("", max_length=20_000, description="Free text: notes, and "
+                             "what `dmgui import` had to assume.")
     host: Host = Host()
     vms: list[VirtualMachine] = []
     events: list[Event] = []
@@ -358,6 +360,8 @@ def _with_source(name: str, message: str) -> str:
 def scenario_to_json(scenario: Scenario) -> str:
     """Serialise a scenario to the contract's JSON text (2-space indent)."""
     data = scenario.model_dump(mode="json")
+    if not data["description"]:  # most scenarios have none
+        del data["description"]
     for vm in data["vms"]:  # only imported VMs carry measurements
         if vm.get("measured") is None:
             vm.pop("measured", None)
