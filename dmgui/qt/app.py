@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -41,6 +42,7 @@ from dmgui.core.document import ScenarioDocument
 from dmgui.core.files import FileProblem, check_distinct
 from dmgui.core.model.scenario import ScenarioError
 from dmgui.core.resources import default_scenario_path
+from dmgui.core.sim import compiled
 from dmgui.qt.engine_worker import EngineController
 from dmgui.qt.main_window import MainWindow
 from dmgui.qt.resources import app_icon
@@ -99,6 +101,9 @@ def run_app(argv: Sequence[str]) -> int:
     except FileProblem as err:
         print(f"dmgui: error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    # The compiled engine kernels (when Numba is installed) load in the background;
+    # the engine runs on NumPy until they are ready, with the same results.
+    threading.Thread(target=compiled.warm_up, name="dmgui-warm-up", daemon=True).start()
     engine = EngineController(document.scenario, seed=args.seed)
     window = MainWindow(document, engine)
     window.show()

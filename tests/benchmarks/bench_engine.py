@@ -54,6 +54,7 @@ except ImportError:  # pragma: no cover - Windows
 from dmgui.core.formats.report import sample_rows
 from dmgui.core.model.memory import VersionProfile
 from dmgui.core.model.scenario import Scenario
+from dmgui.core.sim import compiled
 from dmgui.core.sim.engine import Simulation
 from dmgui.core.sim.summary import SummaryAccumulator
 from dmgui.core.sim.tuning import keep_freed_memory
@@ -328,6 +329,9 @@ def main(argv: list[str] | None = None) -> int:
 
     # 1-2. Scenario and day run first, so the peak RSS reflects the engine run.
     scenario = build_scenario(args.vms, args.seed, args.host_factor)
+    # As dmgui simulate does: the compiled kernels when Numba is installed (loaded from
+    # Numba's cache, or compiled on the very first run: not timed either way).
+    engine = "compiled (Numba)" if compiled.warm_up() else "NumPy (Numba not installed)"
     base_mb = peak_rss_mb()
     day = day_run(scenario, args.ticks, args.block_s, args.sample_s)
     peak_mb = peak_rss_mb()
@@ -337,6 +341,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"scenario: {args.vms} VMs ({static} static, all 7 workload kinds), "
           f"host {scenario.host.memory_mb} MB ({args.host_factor} x sum of peak demands), "
           f"{len(scenario.events)} events")
+    print(f"engine: {engine}")
     print(f"day run: {args.ticks} ticks in blocks of {args.block_s}, summary + "
           f"sample_rows(block, {args.sample_s}) -> {day['sampled_rows']} sampled ticks")
     print(f"  Simulation() setup {day['setup_s']:.2f} s (not timed); "

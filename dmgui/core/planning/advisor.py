@@ -45,6 +45,7 @@ from dmgui.core.planning.candidates import PlanError
 from dmgui.core.planning.criterion import Criterion
 from dmgui.core.planning.evaluate import BLOCK_S, judge_for
 from dmgui.core.planning.planner import PlanCancelled, PlanRequest, plan
+from dmgui.core.sim import compiled
 from dmgui.core.sim.admission import STARTING_S
 from dmgui.core.sim.engine import Simulation
 
@@ -112,6 +113,7 @@ def measure(scenario: Scenario, horizon_s: int, criterion: Criterion, tolerance:
     """Simulate ``scenario`` as written; each VM's demand figures and whether it met
     ``criterion`` (VMs that never ran are left out). Setting ``cancel`` stops it
     between blocks (:class:`~dmgui.core.planning.planner.PlanCancelled`)."""
+    compiled.warm_up()
     sim = Simulation(scenario, seed=seed)
     judge = judge_for(scenario, tolerance, horizon_s)
     n = len(scenario.vms)

@@ -19,6 +19,7 @@ from dmgui.core.planning.candidates import (
     with_copies,
 )
 from dmgui.core.planning.criterion import Criterion, Judge, Verdict
+from dmgui.core.sim import compiled
 from dmgui.core.sim.engine import Simulation
 
 
@@ -82,6 +83,7 @@ def candidate(spec: PlanSpec, mode: Mode, copies: int) -> Scenario:
 def evaluate_point(spec: PlanSpec, mode: Mode, copies: int) -> PointResult:
     """Simulate ``copies`` copies in ``mode`` over the horizon and judge the run; a
     run stops as soon as it has failed for certain."""
+    compiled.warm_up()  # once per process: the compiled balancer, if Numba is here
     scenario = candidate(spec, mode, copies)
     judge = judge_for(scenario, spec.tolerance, spec.horizon_s)
     sim = Simulation(scenario, seed=spec.seed)

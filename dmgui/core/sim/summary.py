@@ -71,7 +71,8 @@ class SummaryAccumulator:
         n = len(self.names)
         a, g = block.assigned, block.guest_demand
         self.ticks += len(block)
-        prev_a = block.start_assigned if block.start_assigned is not None else np.zeros(n)
+        prev_a = (block.start_assigned.copy() if block.start_assigned is not None
+                  else np.zeros(n))
         prev_s = block.start_state if block.start_state is not None else np.zeros(n, np.int8)
         sum_a, short_n = np.zeros(n), np.zeros(n, np.int64)
         added, removed = np.zeros(n), np.zeros(n)
@@ -93,7 +94,7 @@ class SummaryAccumulator:
             self.smart_paging_s += ticks * (seg.smart_paging > 0)
             self.min_available = min(self.min_available, seg.pool_mb - top)
             reporting_rows[seg.start:seg.stop] = rep.any()
-            prev_a, prev_s = a[seg.stop - 1], seg.state
+            prev_a, prev_s = a[seg.stop - 1].copy(), seg.state  # one kernel signature
         self.sum_assigned += sum_a
         self.paging_s += short_n
         self.added_mb += added
