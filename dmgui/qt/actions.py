@@ -67,6 +67,10 @@ class AppActions(QObject):
                             "Save the scenario")
         self.save_as = _action(p, "Save Scenario &As...", None, "Ctrl+Shift+A",
                                "Save the scenario to a new file")
+        self.export_powershell = _action(p, "&Export PowerShell Script...", None,
+                                         "Ctrl+Shift+E", "Write a PowerShell script "
+                                         "that gives the VMs of a real Hyper-V host "
+                                         "this scenario's memory settings")
         self.rename_scenario = _action(p, "Scenario Na&me...", "rename", None,
                                        "Rename the scenario (shown in the title bar "
                                        "and saved in its file)")

@@ -108,6 +108,7 @@ class MainWindow(QMainWindow):
         self.proxy.set_view(self.table)
         self.details = DetailsPane()
         self.plots = PlotPanel()
+        self.plots.set_scenario(self.document.scenario)
         self.details_tabs = _details_tabs(self.details, self.plots)
         self.actions_pane = ActionsPane(self.app_actions.host_actions(), self.app_actions.vm_actions())
         self.actions_pane.set_host_name(self.document.scenario.host.name)
@@ -147,6 +148,8 @@ class MainWindow(QMainWindow):
         file_menu = bar.addMenu("&File")
         for action in (a.new_vm, a.open, a.save, a.save_as):
             file_menu.addAction(action)
+        file_menu.addSeparator()
+        file_menu.addAction(a.export_powershell)
         file_menu.addSeparator()
         file_menu.addAction(a.rename_scenario)
         file_menu.addSeparator()
@@ -253,6 +256,7 @@ class MainWindow(QMainWindow):
         current = self.table.selectionModel().currentIndex()
         view_row = current.row() if name is not None and current.isValid() else -1
         self.model.set_scenario(scenario)
+        self.plots.set_scenario(scenario)
         if self.selected_vms() != names or self.selected_vm() != name:
             kept = [n for n in names if self.model.row_of(n) >= 0]
             if kept:

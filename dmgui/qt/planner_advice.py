@@ -8,6 +8,8 @@ reason. Advice that was not given is greyed, its VM cell saying why; advised val
 differ from the current ones are bold. "Apply to scenario" asks for the given changes
 to be applied (:attr:`AdviceResults.apply_requested`); the window applies them and
 hands back what Hyper-V's rules refused (:meth:`AdviceResults.show_applied`).
+"Export PowerShell..." writes a script that applies the advised scenario to a real
+host (:func:`~dmgui.qt.planner_apply.export_advice`).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from dmgui.core.planning.advisor import AdviceResult
 from dmgui.core.planning.planner import PlanRequest
 from dmgui.qt.dialog_parts import error_label
 from dmgui.qt.plain_text import plain_label, plain_tooltip, set_plain
-from dmgui.qt.planner_apply import AdviceChange, Refusal, refusal_lines
+from dmgui.qt.planner_apply import AdviceChange, Refusal, export_advice, refusal_lines
 from dmgui.qt.planner_inputs import CRITERIA
 from dmgui.qt.planner_tables import Column, RowsModel, result_header
 from dmgui.qt.plots.style import format_clock
@@ -50,6 +52,10 @@ _NOT_GIVEN = QColor("#8a8a8a")
 _VM_MIN_PX, _VM_MAX_PX = 130, 200
 _APPLY_TIP = ("Give the VMs the given advice's settings in the main window's scenario "
               "(Hyper-V's rules apply: a running VM refuses some changes)")
+_EXPORT_TIP = ("Write a PowerShell script that gives the VMs of the real Hyper-V host "
+               "the scenario's settings with the given advice (the script checks each "
+               "VM's state itself)")
+_NOTHING_TO_EXPORT = "No advice was given: the scenario as written is the advice"
 _NOTHING_TO_APPLY = ("Nothing to apply: the given advice is in the scenario, or it "
                      "changes nothing")
 
@@ -171,8 +177,10 @@ class AdviceResults(QWidget):
         self.table = _table(self.model)
         self.apply_button = QPushButton("Appl&y to scenario")
         self.apply_button.clicked.connect(self.apply_requested)
+        self.export_button = QPushButton("E&xport PowerShell...")
+        self.export_button.clicked.connect(self._on_export_clicked)
         self._can_apply = can_apply
-        self.report = plain_label()  # what was applied
+        self.report = plain_label()  # what was applied or exported
         self.report.setWordWrap(True)
         self.refusals = error_label()  # what Hyper-V's rules refused
         for label in (self.report, self.refusals):
@@ -187,6 +195,7 @@ class AdviceResults(QWidget):
         reports.addWidget(self.refusals)
         apply_row = QHBoxLayout()
         apply_row.addWidget(self.apply_button, alignment=Qt.AlignmentFlag.AlignTop)
+        apply_row.addWidget(self.export_button, alignment=Qt.AlignmentFlag.AlignTop)
         apply_row.addLayout(reports, stretch=1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -242,6 +251,10 @@ class AdviceResults(QWidget):
         self.model.set_rows(rows)
         self.table.setVisible(bool(rows))
         self.apply_button.setVisible(self._can_apply and bool(rows))
+        self.export_button.setVisible(bool(rows))
+        given = self.result is not None and any(a.given for a in self.result.advice)
+        self.export_button.setEnabled(given)
+        self.export_button.setToolTip(_EXPORT_TIP if given else _NOTHING_TO_EXPORT)
         self.table.clearSpans()
         for i, row in enumerate(rows):
             if row["span"] > 1:
@@ -263,6 +276,16 @@ class AdviceResults(QWidget):
                                                                refused)]))
         self.refusals.setVisible(bool(refused))
         self._update_apply_button()
+
+    @Slot()
+    def _on_export_clicked(self) -> None:
+        if self.result is None:
+            return
+        path = export_advice(self, self.result)
+        if path:
+            set_plain(self.report, f"PowerShell script with the advised settings "
+                      f"written to {path}.")
+            self.report.setVisible(True)
 
     @Slot()
     def _update_apply_button(self) -> None:

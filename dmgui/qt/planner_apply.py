@@ -7,6 +7,11 @@ Hyper-V's rules still apply. Each change is checked first with
 nothing may change); those that pass go through ``window.commands.apply_memory`` (the
 document becomes unsaved and the engine gets the settings), the others come back as
 :class:`Refusal` s with Hyper-V's reason and what to do about it.
+
+"Export PowerShell..." (:func:`export_advice`) writes the script of the scenario the
+advisor proved, :attr:`AdviceResult.scenario` (the given advice applied), whatever
+the simulated VMs' states: Hyper-V's rules are checked again by the script itself,
+against the real VMs' states.
 """
 
 from __future__ import annotations
@@ -21,8 +26,12 @@ from dmgui.core.model.memory import (
     check_memory_change,
 )
 from dmgui.core.model.states import VmState
+from dmgui.core.planning.advisor import AdviceResult
+from dmgui.qt.export_commands import export_script, script_file_name
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
     from dmgui.qt.main_window import MainWindow
 
 
@@ -76,6 +85,13 @@ def apply_to_window(window: MainWindow, changes: Sequence[AdviceChange]) -> list
             continue
         window.commands.apply_memory(change.vm, settings)
     return refused
+
+
+def export_advice(parent: QWidget, result: AdviceResult) -> str | None:
+    """Ask where, then write the PowerShell script of ``result``'s advised scenario
+    (``NAME-advised.ps1``); the path written, or None."""
+    scenario = result.scenario
+    return export_script(parent, scenario, script_file_name(scenario.name, "-advised"))
 
 
 class _Refused(Exception):

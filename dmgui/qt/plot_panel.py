@@ -6,6 +6,10 @@ new data arrived. Hidden tabs are redrawn when they are shown, and so is the who
 panel: while it is hidden (the main window shows another details tab) the timer
 draws nothing.
 
+A VM measured on a real host (``VirtualMachine.measured``) also gets its measured
+Assigned Memory on the "Virtual machine" tab, as a static dotted line set once per
+scenario (:meth:`PlotPanel.set_scenario`) or VM change.
+
 Each tab's read-out line links to "What these numbers mean": the panel emits
 :attr:`PlotPanel.numbers_help_requested` (the Help menu's handler opens it).
 """
@@ -16,6 +20,7 @@ from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
+from dmgui.core.model.scenario import Scenario
 from dmgui.core.sim.frame import Frame
 from dmgui.qt.plots.history import PlotHistory
 from dmgui.qt.plots.host_tab import HostTab
@@ -101,6 +106,12 @@ class PlotPanel(QWidget):
     def set_selected_vm(self, name: str | None) -> None:
         """Plot VM ``name`` on the "Virtual machine" tab (None: no VM)."""
         self._vm_tab.selected = name
+        self._stale.add(VM_TAB)
+
+    def set_scenario(self, scenario: Scenario) -> None:
+        """Take the measured series of ``scenario``'s VMs (opened, edited)."""
+        self._vm_tab.set_measured({vm.name: vm.measured for vm in scenario.vms
+                                   if vm.measured is not None})
         self._stale.add(VM_TAB)
 
     def set_window(self, seconds: int) -> None:

@@ -1,6 +1,7 @@
-"""What the scenario-wide actions do: Scenario Name and Host Settings.
+"""What the scenario-wide actions do: Scenario Name, Host Settings, Plan Capacity and
+Export PowerShell Script (:mod:`dmgui.qt.export_commands`).
 
-Both change the document through :meth:`WindowCommands._reconfigure`, so the running
+Scenario Name and Host Settings change the document through :meth:`WindowCommands._reconfigure`, so the running
 engine gets the new scenario and the title bar follows. The Host Settings dialog
 locks the version while any VM is not Off; its Turn Off All button (or Action → Turn
 Off All Virtual Machines...) turns every VM off, and the version unlocks in the same
@@ -16,6 +17,7 @@ from PySide6.QtCore import QObject, Slot
 from dmgui.core.model.scenario import Host
 from dmgui.core.model.states import VmState
 from dmgui.core.sim.frame import Frame
+from dmgui.qt.export_commands import export_document
 from dmgui.qt.host_dialog import HostSettingsDialog
 from dmgui.qt.name_dialogs import ScenarioNameDialog
 from dmgui.qt.planner_window import open_planner
@@ -32,7 +34,7 @@ def any_vm_on(frame: Frame | None) -> bool:
 
 
 class ScenarioCommands(QObject):
-    """Slots behind Scenario Name and Host Settings."""
+    """Slots behind Scenario Name, Host Settings, Plan Capacity and Export."""
 
     def __init__(self, window: MainWindow, commands: WindowCommands,
                  vms: VmCommands) -> None:
@@ -49,6 +51,7 @@ class ScenarioCommands(QObject):
         a.rename_scenario.triggered.connect(self.rename_scenario)
         a.host_settings.triggered.connect(self.host_settings)
         a.plan_capacity.triggered.connect(lambda: open_planner(self.w))
+        a.export_powershell.triggered.connect(lambda: export_document(self.w))
 
     @Slot()
     def rename_scenario(self) -> None:

@@ -19,6 +19,7 @@ DOWNSAMPLE_FACTOR = 1.0
 COLOURS = {
     "demand": "#d9730d",
     "assigned": "#1f5fbf",
+    "measured": "#0a9bc4",  # the real host's Assigned Memory: a cyan of Assigned's blue
     "target": "#9467bd",
     "minimum": "#2e8b57",
     "maximum": "#b22222",
@@ -168,15 +169,17 @@ def add_legend(
     return legend
 
 
-def pen(key: str, dashed: bool = False) -> QPen:
-    """The 1-px pen for series ``key`` of :data:`COLOURS`.
+def pen(key: str, dashed: bool = False, dotted: bool = False, width: float = 1) -> QPen:
+    """The pen (1 px by default) for series ``key`` of :data:`COLOURS`.
 
     Qt's raster engine draws 1-px cosmetic lines far faster than wider or dashed
-    ones (a 3600-point curve at width 2: about twice the paint time), so curves
-    use solid 1-px pens; ``dashed`` is for two-point lines such as levels.
+    ones (a 3600-point curve at width 2: about twice the paint time), so live curves
+    use solid 1-px pens; ``dashed`` is for two-point lines such as levels, ``dotted``
+    for the static measured series.
     """
-    style = Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine
-    return pg.mkPen(COLOURS[key], width=1, style=style)
+    style = (Qt.PenStyle.DotLine if dotted else
+             Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine)
+    return pg.mkPen(COLOURS[key], width=width, style=style)
 
 
 def new_curve(plot: pg.PlotItem, key: str, **kwargs) -> pg.PlotDataItem:

@@ -1,4 +1,5 @@
-"""The "Virtual machine" tab: demand, assigned memory and buffer target of one VM."""
+"""The "Virtual machine" tab: demand, assigned memory and buffer target of one VM,
+and the Assigned Memory a real host measured for it when it has one (dotted)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QWidget
 
 from dmgui.core.model.memory import MemorySettings
+from dmgui.core.model.scenario import Measured
 from dmgui.core.model.states import VmState
 from dmgui.qt.plain_text import html_text
 from dmgui.qt.plots.base import PlotTab
 from dmgui.qt.plots.history import PlotHistory
+from dmgui.qt.plots.measured import MeasuredLine
 from dmgui.qt.plots.style import (
     COLOURS,
     add_legend,
@@ -44,7 +47,7 @@ class VmTab(PlotTab):
         target = self.curves["target"]
         target.setPen(pen("target", dashed=True))
         target.setZValue(self.curves["assigned"].zValue() + 1)
-        add_legend(
+        legend = add_legend(
             self.graphics,
             1,
             {
@@ -53,14 +56,27 @@ class VmTab(PlotTab):
                 "Buffer target (demand + buffer)": self.curves["target"],
             },
         )
+        # Dotted and under every other item (z < 0): where the model agrees with the
+        # host the solid lines cover it; the band that dims the part not simulated
+        # yet stays under the level lines and the cursor.
+        self.measured = MeasuredLine(self.plot, legend)
+        self.measured.set_z(-1.0)
+        self._measured: dict[str, Measured] = {}
         self.levels = {key: self._level_line(key) for key in _LEVELS}
         self.hint = empty_text(self.plot, NO_DATA)
         self.add_cursor(self.plot)
         self._series: dict[str, np.ndarray] = {}
         self._set_title("", None)
 
+    def set_measured(self, series: dict[str, Measured]) -> None:
+        """The measured series of each VM that has one (a new scenario's); drawn
+        at the next :meth:`update_from`."""
+        self._measured = dict(series)
+
     def update_from(self, history: PlotHistory) -> None:
         """Draw the selected VM's series from ``history``."""
+        self.measured.show(self._measured.get(self.selected) if self.selected else None)
+        self.measured.set_now(history.newest_time())
         index = _index_of(history.names, self.selected)
         if index is None or len(history) == 0:
             self._show_empty(history, index)
@@ -82,6 +98,9 @@ class VmTab(PlotTab):
                 parts.append(f"{label} {value:.0f} MB")
         if np.isfinite(s["pressure"][index]):
             parts.append(f"pressure {s['pressure'][index]:.0f} %")
+        measured = self.measured.value_at(float(self.times[index]))
+        if np.isfinite(measured):
+            parts.append(f"measured {measured:.0f} MB")
         return "  ".join(parts)
 
     # -- drawing -------------------------------------------------------------------
@@ -96,8 +115,9 @@ class VmTab(PlotTab):
         self._set_levels(settings)
         self._set_title(self.selected, settings)
         self.hint.setVisible(False)
-        self.plot.setXRange(*window_range(t, history.window_s), padding=0)
-        self._fit_y(s, settings)
+        x_range = window_range(t, history.window_s)
+        self.plot.setXRange(*x_range, padding=0)
+        self._fit_y(s, settings, self.measured.max_between(*x_range))
 
     def _show_empty(self, history: PlotHistory, index: int | None) -> None:
         for curve in self.curves.values():
@@ -109,7 +129,9 @@ class VmTab(PlotTab):
         self.hint.setText(NO_DATA if len(history) == 0 else NO_VM)
         self.hint.setVisible(True)
         self.plot.setXRange(0, history.window_s, padding=0)
-        self.plot.setYRange(0, 1024 if settings is None else settings.startup_mb * 1.2)
+        top = 1024 if settings is None else settings.startup_mb * 1.2
+        measured = self.measured.max_between(0, history.window_s)
+        self.plot.setYRange(0, max(top, measured * 1.18))
 
     def _level_line(self, key: str) -> pg.InfiniteLine:
         colour = COLOURS[key]
@@ -152,9 +174,11 @@ class VmTab(PlotTab):
             size="11pt",
         )
 
-    def _fit_y(self, s: dict[str, np.ndarray], settings: MemorySettings) -> None:
-        """0 to the data (and Minimum/Startup); Maximum only when near the data."""
-        top = max(_finite_max(s[k]) for k in ("assigned", "demand", "target"))
+    def _fit_y(self, s: dict[str, np.ndarray], settings: MemorySettings,
+               measured: float = 0.0) -> None:
+        """0 to the data (and Minimum/Startup); Maximum only when near the data.
+        ``measured``: the highest measured MB in view."""
+        top = max(measured, *(_finite_max(s[k]) for k in ("assigned", "demand", "target")))
         floor = (
             settings.minimum_mb
             if settings.dynamic_memory_enabled
