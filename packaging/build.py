@@ -8,8 +8,10 @@ It prints the bundle's size on disk. ``--check`` verifies that the bundle carrie
 ``docs/model.md`` (Help → The Model) unchanged, then runs, offscreen:
 ``dist/dmgui/dmgui --quit-after 1000`` and
 ``dist/dmgui/dmgui simulate --duration 1h --json <tmp>/out.json``, ``dmgui plan`` and
-``dmgui advise`` on a two-process pool (the workers re-launch the bundle), and
-``dmgui export`` of a bundled scenario to a PowerShell script; a failure exits non-zero.
+``dmgui advise`` on a two-process pool (the workers re-launch the bundle),
+``dmgui export`` of a bundled scenario to a PowerShell script, and ``dmgui import`` of
+small host files written on the fly (Get-VM JSON, Get-VMMemory CSV, a perfmon CSV)
+whose scenario ``dmgui simulate`` then runs; a failure exits non-zero.
 """
 
 from __future__ import annotations
@@ -114,10 +116,12 @@ def check() -> None:
             raise SystemExit(f"bundle simulate wrote an unexpected summary: {summary}")
         plan, advice = check_planner(exe, env, Path(tmp))
         script = check_export(exe, env, Path(tmp))
+        imported = check_import(exe, env, Path(tmp))
     print(f"bundle checks passed: docs/model.md shipped, GUI smoke run, a 1 h "
           f"simulation ({len(summary['vms'])} VMs), a plan on a 2-process pool "
-          f"({len(plan['curve'])} runs), advice for {len(advice['vms'])} VMs and a "
-          f"{len(script.splitlines())}-line PowerShell export")
+          f"({len(plan['curve'])} runs), advice for {len(advice['vms'])} VMs, a "
+          f"{len(script.splitlines())}-line PowerShell export and an import of "
+          f"{len(imported['vms'])} VMs")
 
 
 def check_planner(exe: Path, env: dict, tmp: Path) -> tuple[dict, dict]:
@@ -152,6 +156,61 @@ def check_export(exe: Path, env: dict, tmp: Path) -> str:
     if "Set-VMMemory -VM $vm" not in script or "MinimumBytes = " not in script:
         raise SystemExit(f"bundle export wrote an unexpected script:\n{script[:2000]}")
     return script
+
+
+IMPORT_MB = 1024 * 1024
+
+
+def import_inputs(folder: Path) -> list[Path]:
+    """Small host files as Windows writes them, for the ``dmgui import`` check: Get-VM
+    JSON (two VMs, one running), Get-VMMemory CSV (``Export-Csv``) and a perfmon CSV
+    with the running VM's Dynamic Memory counters, 15 s apart."""
+    vms = [{"Name": "WEB01", "State": 2, "DynamicMemoryEnabled": True,
+            "MemoryStartup": 1024 * IMPORT_MB, "MemoryMinimum": 512 * IMPORT_MB,
+            "MemoryMaximum": 4096 * IMPORT_MB, "Generation": 2},
+           {"Name": "SQL01", "State": 3, "DynamicMemoryEnabled": False,
+            "MemoryStartup": 2048 * IMPORT_MB, "MemoryMinimum": 2048 * IMPORT_MB,
+            "MemoryMaximum": 2048 * IMPORT_MB, "Generation": 1}]
+    vm_json = folder / "get-vm.json"
+    vm_json.write_text(json.dumps(vms, indent=4), encoding="utf-8")
+    memory_csv = folder / "get-vmmemory.csv"
+    memory_csv.write_text(
+        "#TYPE Microsoft.HyperV.PowerShell.VMMemory\r\n"
+        '"VMName","DynamicMemoryEnabled","Startup","Minimum","Maximum","Buffer","Priority"\r\n'
+        f'"web01","True","{1024 * IMPORT_MB}","{512 * IMPORT_MB}","{4096 * IMPORT_MB}",'
+        '"25","60"\r\n', encoding="ascii", newline="")
+    counter = "\\\\HV01\\Hyper-V Dynamic Memory VM(WEB01)\\"
+    rows = [f'"(PDH-CSV 4.0) (Pacific Standard Time)(480)","{counter}Physical Memory",'
+            f'"{counter}Current Pressure"']
+    for i in range(40):
+        demand = 600 + 25 * (i % 16)
+        rows.append(f'"11/27/2024 10:{i * 15 // 60:02d}:{i * 15 % 60:02d}.000",'
+                    f'"1200","{demand / 1200 * 100:.17g}"')
+    log = folder / "perfmon.csv"
+    log.write_text("\r\n".join(rows) + "\r\n", encoding="cp1252", newline="")
+    return [vm_json, memory_csv, log]
+
+
+def check_import(exe: Path, env: dict, tmp: Path) -> dict:
+    """``dmgui import`` from the bundle: files written here become a scenario that
+    replays the perfmon trace, and ``dmgui simulate`` runs it."""
+    folder = tmp / "import"
+    folder.mkdir()
+    scenario_path = folder / "imported.json"
+    run([exe, "import", *import_inputs(folder), "-o", scenario_path, "--host-memory",
+         "8GB"], env=env, cwd=tmp, timeout=120)
+    scenario = json.loads(scenario_path.read_text())
+    web = next((vm for vm in scenario.get("vms", []) if vm.get("name") == "WEB01"), {})
+    if (len(scenario.get("vms", [])) != 2 or web.get("workload", {}).get("kind") != "trace"
+            or web.get("memory", {}).get("buffer_percent") != 25):
+        raise SystemExit(f"bundle import wrote an unexpected scenario: {scenario}")
+    out = folder / "summary.json"
+    run([exe, "simulate", scenario_path, "--duration", "10m", "--json", out], env=env,
+        cwd=tmp, timeout=300)
+    if json.loads(out.read_text()).get("duration_s") != 600:
+        raise SystemExit("bundle simulate of the imported scenario wrote an unexpected "
+                         "summary")
+    return scenario
 
 
 def main() -> int:

@@ -1,8 +1,8 @@
 """The ``dmgui`` command.
 
 ``dmgui [SCENARIO]`` opens the desktop app; ``dmgui simulate``, ``dmgui plan``,
-``dmgui advise`` and ``dmgui export`` run headless on :mod:`dmgui.core`. Bad input exits
-with status 2 and one line on stderr.
+``dmgui advise``, ``dmgui export`` and ``dmgui import`` run headless on
+:mod:`dmgui.core`. Bad input exits with status 2 and one line on stderr.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from dmgui import __version__
-from dmgui.cli import advise, export, plan, simulate
+from dmgui.cli import advise, export, import_cmd, plan, simulate
 from dmgui.cli.common import Terminated, say
 from dmgui.core.args import EXIT_BAD_INPUT, OneLineParser, UsageError, parse_duration
 
@@ -22,7 +22,8 @@ __all__ = ["build_parser", "main", "parse_duration"]
 
 #: Subcommands and the function that runs each.
 COMMANDS = {"simulate": simulate.run_simulate, "plan": plan.run_plan,
-            "advise": advise.run_advise, "export": export.run_export}
+            "advise": advise.run_advise, "export": export.run_export,
+            "import": import_cmd.run_import}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_parser(sub)
     advise.add_parser(sub)
     export.add_parser(sub)
+    import_cmd.add_parser(sub)
     return parser
 
 
