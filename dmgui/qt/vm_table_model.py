@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+)
 
 from dmgui.core.model.scenario import Scenario
 from dmgui.core.model.states import STATUS_LABELS, VmState
@@ -17,6 +24,11 @@ COLUMNS = ("Name", "State", "Assigned Memory", "Memory Demand", "Memory Status",
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 LIVE_COLUMNS = frozenset(range(1, len(COLUMNS)))  # all but Name change while running
 _Index = QModelIndex | QPersistentModelIndex
+#: Shortest wall time between two repaints of the live columns. The engine can send
+#: 40 frames a second ("as fast as possible"); repainting the list for each kept the
+#: GUI thread so busy that a 10 ms timer ran 100+ ms late (tests/benchmarks/
+#: bench_gui.py). Hyper-V Manager itself refreshes the list every second or two.
+REFRESH_INTERVAL_S = 0.1
 
 
 @dataclass(frozen=True)
@@ -34,13 +46,18 @@ class VmTableModel(QAbstractTableModel):
     """Rows are the scenario's VMs; columns follow Hyper-V Manager (spec §2.1).
 
     The model is the only writer of its rows: :meth:`set_scenario` resets it and
-    :meth:`update_frame` refreshes the runtime columns from an engine frame.
+    :meth:`update_frame` refreshes the runtime columns from an engine frame (the
+    values at once; the views' repaint at most every :data:`REFRESH_INTERVAL_S`).
     """
 
     def __init__(self, scenario: Scenario, parent=None) -> None:
         super().__init__(parent)
         self._names: list[str] = [vm.name for vm in scenario.vms]
         self._live: dict[str, VmLive] = {}
+        self._last_refresh = -1.0
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.timeout.connect(self._emit_changed)
 
     # -- Qt model API --------------------------------------------------------------
 
@@ -106,9 +123,24 @@ class VmTableModel(QAbstractTableModel):
         }
         if live != {n: self._live.get(n) for n in live}:
             self._live.update(live)
+            self._refresh_soon()
+
+    def _refresh_soon(self) -> None:
+        """Repaint now, or when :data:`REFRESH_INTERVAL_S` has passed since the last."""
+        wait = self._last_refresh + REFRESH_INTERVAL_S - time.monotonic()
+        if wait <= 0:
             self._emit_changed()
+        elif not self._refresh_timer.isActive():
+            self._refresh_timer.start(max(1, round(wait * 1000)))
+
+    def refresh_pending(self) -> bool:
+        """Whether new values wait for the next repaint (at most
+        :data:`REFRESH_INTERVAL_S` away)."""
+        return self._refresh_timer.isActive()
 
     def _emit_changed(self) -> None:
+        self._refresh_timer.stop()
+        self._last_refresh = time.monotonic()
         if self._names:
             self.dataChanged.emit(self.index(0, 0),
                                   self.index(len(self._names) - 1, len(COLUMNS) - 1))

@@ -69,10 +69,12 @@ def window(qtbot, tmp_path):
 
 
 def step(qtbot, win, seconds):
-    """Simulate ``seconds`` now and wait for the frame that reaches them."""
+    """Simulate ``seconds`` now and wait for the frame that reaches them (and for the
+    VM list to show it: it repaints at most every REFRESH_INTERVAL_S)."""
     target = win.last_frame.sim_time + seconds
     win.engine.step_requested.emit(seconds)
-    qtbot.waitUntil(lambda: win.last_frame.sim_time >= target, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: win.last_frame.sim_time >= target
+                    and not win.model.refresh_pending(), timeout=WAIT_MS)
 
 
 def live_state(win, name):

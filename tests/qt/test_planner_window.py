@@ -231,7 +231,8 @@ def test_a_refused_add_keeps_the_button(qtbot):
 
 
 def test_enter_plans_and_the_event_loop_keeps_running(qtbot):
-    win = paper_window(qtbot)
+    # A long horizon: the plan must outlast 0.5 s even with the compiled engine.
+    win = paper_window(qtbot, horizon="24h")
     ticks = []
     timer = QTimer()
     timer.setInterval(20)
