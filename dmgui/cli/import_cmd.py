@@ -19,10 +19,8 @@ from dmgui.cli.common import reported_as_usage_error, say, stop_on_signals
 from dmgui.core.args import UsageError, parse_path
 from dmgui.core.files import (
     FileProblem,
-    InputFile,
     OutputTarget,
     check_distinct,
-    read_input,
     resolve_output,
     write_text,
 )
@@ -30,7 +28,7 @@ from dmgui.core.formats.combine import (
     ImportResult,
     combine,
     parse_version,
-    read_host_file,
+    read_host_files,
 )
 from dmgui.core.formats.text import ImportProblem
 from dmgui.core.model import limits
@@ -106,12 +104,12 @@ def run_import(args: argparse.Namespace) -> int:
     """``dmgui import``: check the output, read and merge the files, write, report."""
     with stop_on_signals():
         target = _resolve(args.output)
-        inputs = _read_inputs(args.files, target)
         try:
-            files = [read_host_file(read.data, read.path) for read in inputs]
+            files = read_host_files(
+                args.files, lambda read: check_distinct({"-o": target}, {"an input": read.id}))
             result = combine(files, host_memory_mb=args.host_memory,
                              version=args.version, name=args.name)
-        except ImportProblem as err:
+        except (FileProblem, ImportProblem) as err:
             raise UsageError(str(err)) from None
         with reported_as_usage_error(args.output):
             write_text(target, scenario_to_json(result.scenario))
@@ -125,22 +123,6 @@ def _resolve(name: str) -> OutputTarget:
         return resolve_output(name)
     except FileProblem as err:
         raise UsageError(str(err)) from None
-
-
-def _read_inputs(paths: list[str], target: OutputTarget) -> list[InputFile]:
-    """Read every input; refuse one that is the output, or a file given twice."""
-    inputs: list[InputFile] = []
-    try:
-        for path in paths:
-            read = read_input(path)
-            check_distinct({"-o": target}, {"an input": read.id})
-            twin = next((other for other in inputs if other.id == read.id), None)
-            if twin is not None:
-                raise UsageError(f"{path} is given twice (also as {twin.path})")
-            inputs.append(read)
-    except FileProblem as err:
-        raise UsageError(str(err)) from None
-    return inputs
 
 
 def report_lines(result: ImportResult, output: str) -> list[str]:

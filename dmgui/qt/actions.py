@@ -63,6 +63,10 @@ class AppActions(QObject):
                               "Create a virtual machine on this host")
         self.open = _action(p, "&Open Scenario...", "open", QKeySequence.StandardKey.Open,
                             "Open a scenario file")
+        self.import_hyperv = _action(p, "&Import from Hyper-V...", "import", "Ctrl+I",
+                                     "A new scenario from files exported on a real "
+                                     "Hyper-V host (Get-VM, Get-VMMemory, Get-VMHost, "
+                                     "VM configuration XML, perfmon CSV logs)")
         self.save = _action(p, "&Save Scenario", "save", QKeySequence.StandardKey.Save,
                             "Save the scenario")
         self.save_as = _action(p, "Save Scenario &As...", None, "Ctrl+Shift+A",
@@ -129,8 +133,8 @@ class AppActions(QObject):
 
     def host_actions(self) -> list[QAction]:
         """The upper group of the Actions pane."""
-        return [self.new_vm, self.open, self.save, self.host_settings,
-                self.plan_capacity]
+        return [self.new_vm, self.open, self.import_hyperv, self.save,
+                self.host_settings, self.plan_capacity]
 
     def vm_actions(self) -> list[QAction]:
         """The lower group of the Actions pane (the selected VMs), in Hyper-V

@@ -32,10 +32,12 @@ from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDockWidget,
+    QFrame,
     QHeaderView,
     QLabel,
     QMainWindow,
     QMenu,
+    QScrollArea,
     QSplitter,
     QTableView,
     QTabWidget,
@@ -132,7 +134,16 @@ class MainWindow(QMainWindow):
         outer = QSplitter(Qt.Orientation.Horizontal)
         outer.setObjectName("outerSplitter")
         outer.addWidget(center)
-        outer.addWidget(self.actions_pane)
+        # As Hyper-V Manager's, the Actions pane scrolls in a short window instead of
+        # setting the window's minimum height.
+        actions_scroll = QScrollArea()
+        actions_scroll.setObjectName("actionsScroll")
+        actions_scroll.setWidget(self.actions_pane)
+        actions_scroll.setWidgetResizable(True)
+        actions_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        actions_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        actions_scroll.setMinimumWidth(self.actions_pane.minimumWidth())
+        outer.addWidget(actions_scroll)
         outer.setStretchFactor(0, 1)
         outer.setStretchFactor(1, 0)
         self.outer_splitter = outer
@@ -149,6 +160,7 @@ class MainWindow(QMainWindow):
         for action in (a.new_vm, a.open, a.save, a.save_as):
             file_menu.addAction(action)
         file_menu.addSeparator()
+        file_menu.addAction(a.import_hyperv)
         file_menu.addAction(a.export_powershell)
         file_menu.addSeparator()
         file_menu.addAction(a.rename_scenario)
