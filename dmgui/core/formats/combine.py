@@ -50,7 +50,7 @@ from __future__ import annotations
 import math
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -58,6 +58,7 @@ import defusedxml.ElementTree as SafeElementTree
 import numpy as np
 from pydantic import ValidationError
 
+from dmgui.core.files import FileProblem, InputFile, read_input
 from dmgui.core.formats.imported import (
     ImportedHost,
     ImportedVm,
@@ -162,6 +163,28 @@ def parse_version(text: str) -> HostVersion:
         raise ValueError(f"unknown Windows Server version '{one_line(text)[:40]}' (use "
                          "2008R2SP1, 2008R2, 2012, 2012R2, 2016, 2019 or 2022)")
     return HostVersion(*_VERSIONS[key])
+
+
+def read_host_files(paths: Sequence[str],
+                    check: Callable[[InputFile], None] | None = None,
+                    ) -> list[Inventory | PerfmonLog]:
+    """Read and parse every file of an import (``dmgui import`` and the app's dialog).
+
+    Each is read with :func:`~dmgui.core.files.read_input`; a file given twice (also
+    under another name: a link, a relative alias) is a :class:`FileProblem`, and
+    ``check`` may refuse one (the CLI refuses its own output). Raises
+    :class:`FileProblem` or :class:`ImportProblem`, one line naming the file.
+    """
+    inputs: list[InputFile] = []
+    for path in paths:
+        read = read_input(path)
+        if check is not None:
+            check(read)
+        twin = next((other for other in inputs if other.id == read.id), None)
+        if twin is not None:
+            raise FileProblem(f"{path} is given twice (also as {twin.path})")
+        inputs.append(read)
+    return [read_host_file(read.data, read.path) for read in inputs]
 
 
 def read_host_file(data: bytes, source: str) -> Inventory | PerfmonLog:
