@@ -223,12 +223,13 @@ def test_item5_the_standard_output_is_a_fine_target(scenario, tmp_path):
 
 
 @pytest.mark.parametrize("arg", ["--duration=--", "--seed=--", "--sample=--",
-                                 "--csv=--", "--json=--"])
+                                 "--csv=--", "--json=--", "--compare=--",
+                                 "--compare-host=--"])
 def test_item6_an_option_given_dashes_is_refused(scenario, capsys, arg):
     _refused(["simulate", str(scenario), arg], capsys, "expected one value")
 
 
-@pytest.mark.parametrize("flag", ["--csv", "--json"])
+@pytest.mark.parametrize("flag", ["--csv", "--json", "--compare"])
 def test_item6_an_empty_file_name_is_an_error(scenario, capsys, flag):
     _refused(["simulate", str(scenario), "--duration", "1m", flag, ""], capsys,
              "empty file name")

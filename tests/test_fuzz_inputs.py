@@ -549,29 +549,36 @@ def test_load_scenario_refuses_what_is_not_a_regular_file_on_one_line(kind):
 GOOD_OUTPUTS = ["new file", "-", "/dev/null", "existing writable file"]
 BAD_OUTPUTS = ["the scenario", "symlink to the scenario", "hard link to the scenario",
                "relative alias of the scenario", "/dev/zero", "a folder",
-               "read-only file"]
+               "read-only file", "a missing folder"]
+if os.path.exists("/dev/full"):  # Linux: a device that is always full
+    BAD_OUTPUTS.append("/dev/full")
 SHAREABLE = {"/dev/null"}  # the only target both outputs may name at once
 
 
-def _make_output(kind: str, root: Path, flag: str) -> str:
-    """Create what ``kind`` describes in ``root`` (the current directory); its name."""
+def _make_output(kind: str, root: Path, flag: str,
+                 victim: str = "scenario.json") -> str:
+    """Create what ``kind`` describes in ``root`` (the current directory); its name.
+
+    ``victim`` is the input file in ``root`` that "the scenario" kinds alias (the
+    import, export and ``--compare`` tests pass an inventory file, a perfmon log...).
+    """
     if kind == "new file":
         return "new-output"  # the same name for --csv and --json: 'the same file twice'
     if kind == "existing writable file":
         (root / "existing").write_bytes(b"keep me\n")
         return "existing"
     if kind == "the scenario":
-        return str(root / "scenario.json")
+        return str(root / victim)
     if kind == "symlink to the scenario":
         link = root / f"link{flag}"
-        link.symlink_to(root / "scenario.json")
+        link.symlink_to(root / victim)
         return str(link)
     if kind == "hard link to the scenario":
         link = root / f"hard{flag}"
-        os.link(root / "scenario.json", link)
+        os.link(root / victim, link)
         return str(link)
     if kind == "relative alias of the scenario":
-        return os.path.join("..", root.name, ".", "scenario.json")
+        return os.path.join("..", root.name, ".", victim)
     if kind == "a folder":
         (root / f"folder{flag}").mkdir(exist_ok=True)
         return f"folder{flag}"
@@ -581,7 +588,9 @@ def _make_output(kind: str, root: Path, flag: str) -> str:
             ro.write_bytes(b"precious\n")
             ro.chmod(0o444)
         return "read-only"
-    return kind  # '-', /dev/null, /dev/zero
+    if kind == "a missing folder":
+        return os.path.join("no-such-folder", f"output{flag}")
+    return kind  # '-', /dev/null, /dev/zero, /dev/full
 
 
 @settings(max_examples=60, deadline=None)

@@ -15,6 +15,7 @@ from dmgui.cli.common import (
 from dmgui.core.args import parse_path
 from dmgui.core.files import write_text
 from dmgui.core.formats.powershell_export import powershell_script
+from dmgui.core.model import limits
 from dmgui.core.model.names import check_display_name, one_line
 
 
@@ -31,6 +32,9 @@ def add_parser(sub) -> None:
 
 
 def _parse_host(text: str) -> str:
+    if len(text) > limits.MAX_HOST_NAME:
+        raise argparse.ArgumentTypeError(
+            f"invalid host name: {len(text)} characters (at most {limits.MAX_HOST_NAME})")
     try:
         return check_display_name(text)
     except ValueError as err:

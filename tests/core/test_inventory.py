@@ -310,7 +310,7 @@ def test_csv_garbage_cell_is_reported():
     (b'[{"Name": "x", "Something": 1}]', "no Get-VM, Get-VMMemory or Get-VMHost records"),
     (b"hello world", "not PowerShell inventory"),
     (b'"Name","Status"\r\n"a","b"\r\n', "not PowerShell inventory"),
-    (b"\x00\x01\x02\xff\xfe\x00binary", "not PowerShell inventory"),
+    (b"\x00\x01\x02\xff\xfe\x00binary", "NUL character"),
     (b"\xff\xfe\x00\xd8", "not valid UTF-16-LE text"),
     (b'"MemoryStartup","Name"\r\n"1","a\r\n', "not valid CSV"),
 ])

@@ -23,7 +23,18 @@ _BOMS = (
 def decode_text(data: bytes, source: str) -> str:
     """The text of ``data``: UTF-8 or UTF-16/32 with a BOM (the BOM dropped), UTF-16
     without one (guessed from NUL bytes: Windows PowerShell's ``Out-File``), UTF-8,
-    and else Windows-1252 (perfmon's ANSI logs). Raises :class:`ImportProblem`."""
+    and else Windows-1252 (perfmon's ANSI logs). Raises :class:`ImportProblem`, also
+    for text with a NUL character: no Windows text export has one, so the file is
+    binary or damaged, and a reader must not take the cell it sits in for a blank."""
+    text = _decoded(data, source)
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise ImportProblem(f"{source}: line {line} contains a NUL character: the file "
+                            "is binary or damaged, not a text export")
+    return text
+
+
+def _decoded(data: bytes, source: str) -> str:
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             return _decode(data[len(bom):], encoding, source)
