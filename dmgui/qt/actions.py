@@ -75,6 +75,13 @@ class AppActions(QObject):
                                          "Ctrl+Shift+E", "Write a PowerShell script "
                                          "that gives the VMs of a real Hyper-V host "
                                          "this scenario's memory settings")
+        self.export_run = _action(p, "Export &Run as CSV...", None, None,
+                                  "Save the current run as CSV: one row per VM every "
+                                  "10 simulated seconds, in the columns of dmgui "
+                                  "simulate --csv (at most the run's last 24 hours)")
+        self.export_plot = _action(p, "Export P&lot...", None, None,
+                                   "Save the plot tab shown (Virtual machine, Host or "
+                                   "Overview) as a PNG or SVG image")
         self.rename_scenario = _action(p, "Scenario Na&me...", "rename", None,
                                        "Rename the scenario (shown in the title bar "
                                        "and saved in its file)")

@@ -12,7 +12,9 @@ Window size, dock state, splitter sizes and the details tab are remembered
 details and the plots on the current one (:meth:`MainWindow.selected_vm`).
 
 It wires widgets to the shared actions and to the engine controller; what each action
-does to the scenario lives in :mod:`dmgui.qt.window_commands`.
+does to the scenario lives in :mod:`dmgui.qt.window_commands`, the run and plot exports
+in :mod:`dmgui.qt.gui_exports`, and what a file dropped on the window does in
+:mod:`dmgui.qt.file_drop`.
 """
 
 from __future__ import annotations
@@ -25,10 +27,19 @@ from PySide6.QtCore import (
     QSettings,
     QSortFilterProxyModel,
     Qt,
+    QTimer,
     Signal,
     Slot,
 )
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QKeySequence,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDockWidget,
@@ -53,6 +64,8 @@ from dmgui.qt.actions_pane import ActionsPane
 from dmgui.qt.details_pane import DetailsPane
 from dmgui.qt.engine_worker import EngineController
 from dmgui.qt.event_log import EventLogView
+from dmgui.qt.file_drop import accept_files, open_files
+from dmgui.qt.gui_exports import GuiExports
 from dmgui.qt.help_window import HelpActions
 from dmgui.qt.plain_text import window_title_text
 from dmgui.qt.plot_panel import PlotPanel
@@ -94,7 +107,9 @@ class MainWindow(QMainWindow):
         self._build_widgets()
         self._build_menus()
         self.commands = WindowCommands(self)
+        self.exports = GuiExports(self)  # Export Run as CSV, Export Plot
         self._wire()
+        self.setAcceptDrops(True)  # files dropped on the window: Open or Import
         self.update_title()
         self._on_selection_changed()
         self.app_actions.update_running(False)
@@ -162,6 +177,8 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(a.import_hyperv)
         file_menu.addAction(a.export_powershell)
+        file_menu.addAction(a.export_run)
+        file_menu.addAction(a.export_plot)
         file_menu.addSeparator()
         file_menu.addAction(a.rename_scenario)
         file_menu.addSeparator()
@@ -204,6 +221,7 @@ class MainWindow(QMainWindow):
         self.toolbar.speed_changed.connect(self.engine.speed_requested)
         self.toolbar.window_changed.connect(self.plots.set_window)
         self.commands.connect_actions()
+        self.exports.connect_actions()
 
     # -- state shown -----------------------------------------------------------------
 
@@ -350,6 +368,19 @@ class MainWindow(QMainWindow):
     def _on_context_menu(self, pos) -> None:
         if self.table.indexAt(pos).isValid():
             self.context_menu.popup(self.table.viewport().mapToGlobal(pos))
+
+    # -- dropped files (dmgui.qt.file_drop) ------------------------------------------
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt API
+        accept_files(event)  # the copy cursor for local files only
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802 - Qt API
+        accept_files(event)
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt API
+        paths = accept_files(event)
+        if paths:  # after the drop returns: the source is not held by our questions
+            QTimer.singleShot(0, self, lambda: open_files(self, paths))
 
     # -- window lifetime -------------------------------------------------------------
 

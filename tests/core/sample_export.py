@@ -24,7 +24,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from perfmon_fixtures import FixtureVm, perfmon_csv  # noqa: E402
-from powershell_fixtures import Host, Vm, get_vm_json, get_vmhost_json, get_vmmemory_json  # noqa: E402
+from powershell_fixtures import (  # noqa: E402
+    Host,
+    Vm,
+    get_vm_json,
+    get_vmhost_json,
+    get_vmmemory_json,
+)
 
 FOLDER = Path(__file__).resolve().parents[2] / "resources" / "samples" / "hyperv-export"
 HOST = "LAB-HV01"

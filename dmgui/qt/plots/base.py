@@ -6,6 +6,9 @@ window): the tab emits :attr:`PlotTab.help_requested` and the plot panel passes 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal, Slot
@@ -95,6 +98,19 @@ class PlotTab(QWidget):
         """Re-read the values under a resting mouse after the data moved on."""
         if self._hover is not None:
             self.hover_at(self._hover)
+
+    @contextmanager
+    def cursor_hidden(self) -> Iterator[None]:
+        """Hide the hover cursor while exporting the tab (the mouse rests on the
+        plot after a right-click), then show it again."""
+        shown = [line for _, line in self._cursors if line.isVisible()]
+        for line in shown:
+            line.setVisible(False)
+        try:
+            yield
+        finally:
+            for line in shown:
+                line.setVisible(True)
 
     @staticmethod
     def clock(t: float) -> str:
