@@ -113,12 +113,13 @@ def test_json_csv_xml_and_perfmon_merge_by_name():
     assert (app.memory.startup_mb, app.memory.minimum_mb, app.memory.weight) == (
         2048, 1024, 7000)
     assert isinstance(web.workload, TraceWorkload) and isinstance(app.workload, TraceWorkload)
-    assert isinstance(sql.workload, ConstantWorkload) and sql.workload.mb == 2048
+    # Static, no trace: what its 2048 MB holds with the default 20 % buffer.
+    assert isinstance(sql.workload, ConstantWorkload) and sql.workload.mb == 1706
     assert (web.autostart, sql.autostart, app.autostart) == (True, False, True)
     assert (sql.generation, app.generation) == (1, 1)
     assert result.traced == ["WEB01", "App01"] and result.problems == []
     assert mentions(result.assumptions, "App01", "State is not given", "starts")
-    assert mentions(result.assumptions, "Sql01", "no trace", "2048 MB")
+    assert mentions(result.assumptions, "Sql01", "static memory", "no trace", "1706 MB")
     assert mentions(result.assumptions, "Buffer and Priority", "Sql01")
     assert not mentions(result.assumptions, "WEB01", "Buffer")
 

@@ -29,7 +29,10 @@ The rules:
   ``MAX_TRACE_POINTS - 2`` buckets of equal time, each giving its highest sample (at
   its own time) so no peak is lost, plus the first and last samples so the trace
   spans the log.
-* A VM without a trace demands its Startup RAM all the time. A VM that was running
+* A VM without a trace demands its Startup RAM all the time; a static one (perfmon
+  has no Dynamic Memory counters for it) what its memory holds with its buffer,
+  ``floor(Startup / (1 + buffer/100))``, so it does not fail a plan's criterion by
+  construction. A VM that was running
   (``Get-VM`` State) starts at t = 0; an Off one stays off; one of unknown state
   starts if it was traced.
 * Version: ``version`` (2008 R2 [SP1], 2012 [R2], 2016, 2019, 2022 on the three
@@ -486,6 +489,16 @@ class _Combiner:
             return TraceWorkload(points=_points(*demand), interpolation="linear"), measured
         why = (f"its counters in {files} give no demand (Physical Memory and Current "
                "Pressure, or Committed Bytes)" if item.segments else "no trace")
+        if not settings.dynamic_memory_enabled:
+            # Perfmon has no Dynamic Memory counters for a static VM, so this is the
+            # usual case. Its demand changes no other VM's memory; Startup RAM as
+            # demand would put it in Warning by construction under `dmgui plan`.
+            mb = math.floor(settings.startup_mb / (1 + settings.buffer_percent / 100))
+            self.assumptions.append(
+                f"{shown}: static memory, {why}; it demands {mb} MB all the time, what "
+                f"its {settings.startup_mb} MB holds with a {settings.buffer_percent} % "
+                "buffer (a static VM's demand changes no other VM's memory)")
+            return ConstantWorkload(mb=mb), measured
         self.assumptions.append(f"{shown}: {why}; it demands its Startup RAM, "
                                 f"{settings.startup_mb} MB, all the time")
         return ConstantWorkload(mb=settings.startup_mb), measured
