@@ -11,6 +11,9 @@ Pacing: at a finite speed the worker's timer fires about 33 times a second and s
 8 ms every 25 ms: a busier worker holds the GIL so much that the GUI thread's Qt calls
 queue behind it (measured with tests/benchmarks/bench_gui.py: 15 ms slices every 8 ms
 gave a 10 ms probe timer a p99 lateness of 400+ ms; 8 ms every 25 ms, about 30 ms).
+With the compiled engine a slice simulates so much that the GUI thread became the
+bottleneck: as fast as possible, frames go out at most every ``_FAST_FRAME_S``
+(merged meanwhile), and frames always leave in order, through one pending queue.
 """
 
 from __future__ import annotations
@@ -34,7 +37,13 @@ _FAST_SLICE_S = 0.008
 _MAX_TICKS_PER_CALL = 3600
 _MAX_IN_FLIGHT = 2
 _MAX_COALESCED_TICKS = 3600
-_VIEWED = ("state", "demand", "pressure", "status", "available", "average_pressure")
+#: As fast as possible, frames go out at most this often (merged meanwhile): the GUI
+#: thread, not the engine, is then the bottleneck, and fewer, larger frames cost it
+#: less (bench_gui.py: probe lateness p99 ~85 ms at 30 frames/s, ~45 ms at 20).
+_FAST_FRAME_S = 0.05
+# guest_visible: the run record (File > Export Run as CSV) samples it every frame.
+_VIEWED = ("state", "demand", "pressure", "status", "available", "average_pressure",
+           "guest_visible")
 
 
 class EngineWorker(QObject):
@@ -59,6 +68,7 @@ class EngineWorker(QObject):
         self._ticks_per_slice = 64
         self._in_flight = 0
         self._pending: list = []
+        self._last_send = 0.0
 
     @Slot()
     def start(self) -> None:
@@ -81,12 +91,13 @@ class EngineWorker(QObject):
 
     @Slot()
     def pause(self) -> None:
-        """Stop simulating; the state is kept."""
+        """Stop simulating; the state is kept (and a frame held back is sent)."""
         if self._timer is not None:
             self._timer.stop()
         if self._running:
             self._running = False
             self.running_changed.emit(False)
+        self._send_pending_if_due()
 
     @Slot(float)
     def set_speed(self, speed: float) -> None:
@@ -177,6 +188,7 @@ class EngineWorker(QObject):
         start = time.perf_counter()
         if not self._step(self._ticks_per_slice):
             return
+        self._send_pending_if_due()
         spent = max(time.perf_counter() - start, 1e-4)
         scale = float(np.clip(_FAST_SLICE_S / spent, 0.5, 2.0))
         self._ticks_per_slice = int(np.clip(self._ticks_per_slice * scale, 1,
@@ -197,17 +209,23 @@ class EngineWorker(QObject):
     def frame_consumed(self) -> None:
         """The viewer has handled a frame; send what piled up meanwhile."""
         self._in_flight = max(0, self._in_flight - 1)
-        if self._pending and self._in_flight < _MAX_IN_FLIGHT:
-            self._send(self._take_pending())
+        self._send_pending_if_due()
 
     def _publish(self, block) -> None:
         # Backpressure: a viewer that falls behind gets merged frames later instead
         # of a growing queue of signals (which would freeze the GUI).
-        frame = Frame.of(self._sim, block, self._generation)
-        if self._in_flight >= _MAX_IN_FLIGHT:
-            self._pending.append(frame)
-            return
-        self._send(frame)
+        # Frames always queue behind pending ones, so they arrive in order.
+        self._pending.append(Frame.of(self._sim, block, self._generation))
+        self._send_pending_if_due()
+
+    def _throttled(self) -> bool:
+        """As fast as possible and a frame went out less than _FAST_FRAME_S ago."""
+        return (self._running and self._speed == FASTEST
+                and time.perf_counter() - self._last_send < _FAST_FRAME_S)
+
+    def _send_pending_if_due(self) -> None:
+        if self._pending and self._in_flight < _MAX_IN_FLIGHT and not self._throttled():
+            self._send(self._take_pending())
 
     def _take_pending(self) -> Frame:
         """The oldest pending frames that share their VM columns, merged into one."""
@@ -226,6 +244,7 @@ class EngineWorker(QObject):
         for name in _VIEWED:  # derive (and cache) what views read, off the GUI thread
             getattr(frame.block, name)
         self._in_flight += 1
+        self._last_send = time.perf_counter()
         self.frame_ready.emit(frame)
 
 
