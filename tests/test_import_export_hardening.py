@@ -278,16 +278,7 @@ IMPORTS = {"import FILE", "import FILE among valid files"}
 VALID = {"import FILE": "vms.json", "import FILE among valid files": "perfmon.csv",
          "export SCENARIO": "scenario.json", "simulate --compare CSV": "perfmon.csv"}
 
-_WIDE_REASON = (
-    "dmgui bug: perfmon._values pads every short sample row to the header's width "
-    "((cells + [''] * width)[:width]): memory is rows x columns, 1.6 GB for this 1 MB "
-    "file (terabytes near the 256 MB limit): MemoryError traceback, exit 1")
-KNOWN_FAILURES = {
-    ("a perfmon header of a million columns", "import FILE"): _WIDE_REASON,
-    ("a perfmon header of a million columns", "import FILE among valid files"):
-        _WIDE_REASON,
-    ("a perfmon header of a million columns", "simulate --compare CSV"): _WIDE_REASON,
-}
+KNOWN_FAILURES: dict = {}  # (kind, position) -> why it fails today; none now
 
 
 def _cases(kinds, positions, known: dict) -> list:

@@ -8,6 +8,9 @@ that no input makes the importer fail any other way.
 
 from __future__ import annotations
 
+import csv
+import io
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -28,9 +31,10 @@ from perfmon_fixtures import (
     write_rows,
 )
 
+from dmgui.core.formats import perfmon
 from dmgui.core.formats.imported import PerfmonLog, VmTrace
 from dmgui.core.formats.perfmon import looks_like_perfmon, read_perfmon
-from dmgui.core.formats.text import ImportProblem
+from dmgui.core.formats.text import ImportProblem, decode_text
 
 FIELDS = {"Physical Memory": "physical_mb", "Guest Visible Physical Memory": "guest_visible_mb",
           "Current Pressure": "current_pressure", "Average Pressure": "average_pressure",
@@ -448,3 +452,131 @@ def test_mutated_valid_logs_never_raise_anything_else(data: st.DataObject) -> No
         insert = data.draw(st.text(alphabet='",\\()#\r\n 0123456789./:x\x00', max_size=8))
         text = text[:at] + insert + text[at + cut:]
     check_any_input(text.encode("utf-8"))
+
+
+# --- the fast reader reads what the csv module reads (issue 10 §5) ------------------------
+
+
+def assert_fast_reads_as_csv(data: bytes) -> None:
+    """The file is one the fast reader takes, and it gives the csv reader's table: the
+    same columns, first time, problem lines, times and values, bit for bit."""
+    text = decode_text(data, "f.csv")
+    simple = perfmon._simple_layout(data, text)
+    fast = perfmon._read_simple(simple) if simple is not None else None
+    assert fast is not None, "the fast reader declined the file"
+    slow = perfmon._read_csv(text, "f.csv")
+    assert (fast.columns, fast.started, fast.problems) == (slow.columns, slow.started,
+                                                           slow.problems)
+    assert fast.times.tobytes() == slow.times.tobytes()
+    assert fast.values.keys() == slow.values.keys()
+    for index, values in slow.values.items():
+        assert fast.values[index].tobytes() == values.tobytes(), index
+
+
+def damaged_log() -> bytes:
+    """Every quirk the fast reader handles itself: blanks, unreadable and backward
+    times, ragged rows, cells that are not plain numbers, several hosts, #n instances,
+    NUMA balancers, a guest, unread columns in any order."""
+    times = list(irregular_times(30, seed=4))
+    times[7], times[12] = times[5], times[3]  # repeat, then go back
+    vms = [FixtureVm("WEB01", np.linspace(400, 3000, 30), blanks={"Physical Memory": [0, 9],
+                                                                  "Current Pressure": [3]}),
+           FixtureVm("WEB01#1", np.linspace(3000, 400, 30), host="HV02"),
+           FixtureVm("SQL (prod), 2", np.full(30, 1234.5), host="hv03")]
+    data = perfmon_csv(vms, times, hosts={"HV01": np.full(30, 8192.0),
+                                          "HV02": {"Balancer 0": np.arange(30.0),
+                                                   "Balancer 1": np.arange(30.0)}},
+                       guests={"G1": np.linspace(600, 700, 30)},
+                       quirks=Quirks(shuffle=3, noise_columns=7))
+    rows = list(csv.reader(io.StringIO(data.decode("cp1252"), newline="")))
+    rows[2][0] = "27.11.2024 10:00:15"
+    rows[4][0] = f" {rows[4][0]}0 "  # not the usual form, but a time
+    rows[5] = rows[5][:-4]
+    rows[6] += ["1", "2"]
+    web = rows[0].index("\\\\HV01\\Hyper-V Dynamic Memory VM(WEB01)\\Physical Memory")
+    for row, cell in enumerate(["n/a", "inf", "-nan", "1_000", "-", "5.", ".5", "+5", " 5",
+                                "1e5", "  ", "", "-0", "-12.50", "0.000000000000000001",
+                                "123456789012345678901", "x"], start=9):
+        rows[row][web] = cell
+    return write_rows(rows)
+
+
+@pytest.mark.parametrize("block_bytes", [1 << 22, 1, 300])
+def test_fast_reader_on_a_damaged_log(monkeypatch, block_bytes: int) -> None:
+    monkeypatch.setattr(perfmon, "_BLOCK_BYTES", block_bytes)  # 1: a block a line
+    assert_fast_reads_as_csv(damaged_log())
+    problems = read_perfmon(damaged_log(), "d.csv").problems
+    assert [line.split(":")[0].split(" (")[0] for line in problems] == [
+        "1 row skipped", "2 rows skipped", "1 row with fewer cells than the header",
+        "1 row with more cells than the header", "5 cells not a number, read as blank",
+        "HV02", "HV02"]
+
+
+@pytest.mark.parametrize("quirks", [
+    Quirks(), Quirks(newline="\n"), Quirks(encoding="utf-8-sig"), Quirks(encoding="utf-16"),
+    Quirks(header=HEADER_RUSSIAN, encoding="utf-8"), Quirks(decimals=6, integer_pressure=True),
+])
+def test_fast_reader_on_each_way_of_writing(quirks: Quirks) -> None:
+    vms = [FixtureVm("Prüfung", DEMAND), FixtureVm("VM2", DEMAND[::-1], blanks={
+        "Added Memory": [1, 2]})]
+    assert_fast_reads_as_csv(perfmon_csv(vms, TIMES, hosts={"HV01": AVAILABLE},
+                                         quirks=quirks))
+
+
+@pytest.mark.parametrize("change", [
+    lambda text: text.replace('"734"', '"7,34"', 1),  # a comma in a cell
+    lambda text: text.replace('"734"', '"7""34"', 1),  # a quote in a cell
+    lambda text: text.replace('"734"', "734", 1),  # not quoted
+    lambda text: text.replace('"734"', '"7\r34"', 1),  # a CR in a cell
+    lambda text: text.replace('"734"', '"7é4"', 1),
+    lambda text: text + '"x',  # a quoted cell running to the end
+])
+def test_other_files_are_left_to_the_csv_module(change) -> None:
+    rows = [[HEADER_TYPEPERF, "\\\\H\\Hyper-V Dynamic Memory VM(V)\\Physical Memory"],
+            [timestamp(0), "734"], [timestamp(1), "1024"]]
+    data = change(write_rows(rows).decode()).encode("utf-8")
+    simple = perfmon._simple_layout(data, decode_text(data, "o.csv"))
+    assert simple is None or perfmon._read_simple(simple) is None
+
+
+DECIMAL = st.from_regex(r"\A-?[0-9]{1,19}(\.[0-9]{1,19})?\Z")
+ODD_CELL = st.sampled_from([" ", "", "  ", "-", ".", "5.", ".5", "+5", "1e5", "1E-5", "nan",
+                            "inf", "1_0", " 5", "5 ", "--5", "1.2.3", "0x10", "\t7"])
+
+
+@FUZZ
+@given(st.lists(st.one_of(DECIMAL, ODD_CELL, st.floats().map(lambda x: format(x, ".17g"))),
+                min_size=1, max_size=60))
+def test_cells_read_in_bulk_are_what_float_reads(cells: list[str]) -> None:
+    rows = [[HEADER_TYPEPERF, "\\\\H\\Hyper-V Dynamic Memory VM(V)\\Physical Memory"]]
+    assert_fast_reads_as_csv(write_rows(rows + [[timestamp(n), cell]
+                                                for n, cell in enumerate(cells)]))
+
+
+def read_with_csv_only(data: bytes) -> PerfmonLog | str:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(perfmon, "_simple_layout", lambda data, text: None)
+        return read_or_problem(data)
+
+
+def read_or_problem(data: bytes) -> PerfmonLog | str:
+    try:
+        return read_perfmon(data, "m.csv")
+    except ImportProblem as problem:
+        return str(problem)
+
+
+@FUZZ
+@given(st.data())
+def test_mutated_logs_read_the_same_with_or_without_the_fast_reader(data) -> None:
+    text = VALID.decode("cp1252")
+    for _ in range(data.draw(st.integers(1, 6))):
+        at = data.draw(st.integers(0, len(text)))
+        cut = data.draw(st.integers(0, 20))
+        insert = data.draw(st.text(alphabet='",\r\n -0123456789./:xe_', max_size=8))
+        text = text[:at] + insert + text[at + cut:]
+    log, expected = read_or_problem(text.encode()), read_with_csv_only(text.encode())
+    if isinstance(expected, str):
+        assert log == expected
+    else:
+        same_logs(log, expected)

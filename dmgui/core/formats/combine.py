@@ -209,6 +209,7 @@ def read_host_file(data: bytes, source: str) -> Inventory | PerfmonLog:
             raise ImportProblem(f"{source} {_NOT_A_HOST_FILE} ({_BINARY})") from None
         raise
     if looks_like_perfmon(text):
+        del text  # read_perfmon decodes the log itself: not two copies of a large one at once
         return read_perfmon(data, source)
     if looks_like_vm_config(data):
         if not text.lstrip("\ufeff \t\r\n").startswith("<"):
